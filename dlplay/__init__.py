@@ -1,0 +1,1 @@
+"""dlplay: the PyTorch core of the deep-learning playground."""

@@ -1,0 +1,1 @@
+"""The streamlit-aware part of dlplay: shared widgets and panels."""

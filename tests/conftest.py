@@ -1,0 +1,24 @@
+"""Shared fixtures: the repository root on sys.path and the registered pages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)  # AppTest resolves page paths from the working directory
+os.environ.setdefault("DLPLAY_DATA_DIR", str(ROOT / ".pytest_cache" / "data"))  # never touch the user's data folder
+
+from dlplay.ui.registry import PAGES  # noqa: E402
+
+PAGE_PATHS = ["pages/home.py"] + [spec.path for spec in PAGES]
+
+
+@pytest.fixture(params=PAGE_PATHS, ids=[Path(p).stem for p in PAGE_PATHS])
+def page_path(request) -> str:
+    """Every page the app lists, Home included."""
+    return request.param

@@ -1,0 +1,142 @@
+"""A real `streamlit run` on localhost, every page opened in headless Debian Chromium, a screenshot kept per page."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dlplay.ui.registry import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI=true but Debian's chromium is missing: `make test` installs it as root (scripts/ensure_chromium.sh)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium): browser tests skipped", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    port = _free_port()
+    log = open(ROOT / ".pytest_cache" / "streamlit-browser-test.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def wait_until_idle(page, timeout_s: float = 90) -> None:
+    """Wait for the script run to finish: the title is drawn and the 'running' indicator has gone."""
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+            time.sleep(1.0)  # let plotly finish drawing
+            if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+                return
+        time.sleep(0.3)
+
+
+PAGE_URLS = [("home", "")] + [(spec.url_path, spec.url_path) for spec in PAGES]
+
+
+@pytest.mark.parametrize(("name", "url_path"), PAGE_URLS, ids=[n for n, _ in PAGE_URLS])
+def test_page_in_browser(server_url, browser, name, url_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server_url}/{url_path}", timeout=60_000)
+        wait_until_idle(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+        if url_path:  # chapter pages teach with charts; each must be drawn
+            charts = page.locator(".js-plotly-plot")
+            assert charts.count() >= 1, "no chart drawn"
+            assert page.locator(".js-plotly-plot .main-svg").count() >= 1, "plotly did not render"
+        else:
+            assert page.locator('[data-testid="stPageLink"]').count() == len(PAGES), "Home links every page"
+    finally:
+        page.close()
+
+
+TRAINING_PAGES = [(spec.url_path, spec.url_path) for spec in PAGES if spec.live_training]
+
+
+@pytest.mark.parametrize(("name", "url_path"), TRAINING_PAGES, ids=[n for n, _ in TRAINING_PAGES])
+def test_play_trains_live_and_pause_stops_quickly(server_url, browser, name, url_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+    def steps_shown() -> int:
+        text = page.locator('[data-testid="stCaptionContainer"]', has_text="steps/s").first.inner_text()
+        return int(re.search(r"step ([\d,]+)", text).group(1).replace(",", ""))
+
+    try:
+        page.goto(f"{server_url}/{url_path}", timeout=60_000)
+        wait_until_idle(page)
+        page.get_by_role("button", name="▶ Play").first.click()
+        time.sleep(4)
+        first = steps_shown()
+        time.sleep(2)
+        second = steps_shown()
+        assert second > first > 0, f"Play did not keep training: step {first} then {second}"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-playing.png"), full_page=True)
+        clicked = time.time()
+        page.get_by_role("button", name="⏸ Pause").first.click()
+        page.get_by_role("button", name="▶ Play").first.wait_for(state="visible")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)", timeout=5000
+        )
+        paused_after = time.time() - clicked
+        stopped_at = steps_shown()
+        time.sleep(1.5)
+        assert steps_shown() == stopped_at, "training went on after Pause"
+        assert paused_after < 1.5, f"Pause took {paused_after:.2f} s to take effect in the browser"
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()

@@ -14,7 +14,7 @@ def test_page_renders_without_exception(page_path):
 
 
 def test_app_shell_lists_every_registered_page():
-    at = AppTest.from_file("app.py", default_timeout=120).run()
+    at = AppTest.from_file("../app.py", default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.number_input(key="seed").value == 0
     titles = [t.value for t in at.title]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -29,7 +30,7 @@ class RunConfig:
     """How a run trains, apart from model, optimizer and data."""
 
     batch_size: int = 32  # samples per optimizer step
-    eval_every: int = 50  # optimizer steps between evaluations
+    eval_every: int = 50  # optimizer steps between evaluations (checked at the end of each step(n) chunk)
     eval_samples: int = 4096  # at most this many samples per split are evaluated (keeps evaluation cheap)
     max_steps: int | None = None  # the run finishes after this many steps; None trains until paused
     patience: int | None = None  # early stopping after this many evaluations without improvement; None = off
@@ -138,10 +139,15 @@ class TrainingRun:
             penalty = penalty + self.config.l2 * sum(w.pow(2).sum() for w in weights)
         return penalty
 
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed precision when asked for (torch.amp), nothing otherwise."""
+        if self.config.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.config.amp_dtype)
+
     def _train_step(self) -> torch.Tensor:
         X, y = self._next_batch()
-        autocast = torch.autocast(self.device.type, dtype=self.config.amp_dtype, enabled=self.config.amp_dtype is not None)
-        with autocast:
+        with self._autocast():
             y_hat = self.model(X)
             if self.task != "classification":
                 y_hat = y_hat.squeeze(-1)  # (B, 1) → (B,)

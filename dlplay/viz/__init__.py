@@ -1,0 +1,1 @@
+"""Figure builders: arrays in, plotly Figure out."""

@@ -1,0 +1,1 @@
+"""Teaching cores: scalar autograd, convolution stepper, attention internals."""

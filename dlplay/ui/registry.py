@@ -25,6 +25,18 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        path="pages/activation_functions.py", title="Activation Functions", part=PART_I, chapter=2, icon="📈",
+        summary="Overlay activation curves and their autograd derivatives, break naive softmax with huge logits, "
+        "and watch gradients vanish or explode through a 50-layer stack.",
+        url_path="activation-functions",
+    ),
+    PageSpec(
+        path="pages/backpropagation.py", title="Backpropagation", part=PART_I, chapter=3, icon="🔁",
+        summary="Step through the forward and backward pass of an expression node by node, with the chain rule "
+        "written out, and check every gradient against PyTorch.",
+        url_path="backpropagation",
+    ),
 )
 
 

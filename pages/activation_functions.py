@@ -7,8 +7,22 @@ import pandas as pd
 import streamlit as st
 
 from dlplay.nn.activations import (
-    ACTIVATION_NAMES, FACTS, INITS, MAX_LOGITS, MIN_TEMPERATURE, USES_ALPHA, StackConfig, clamp_temperature, curves,
-    curves_code, flow_summary, gradient_norms, parse_logits, softmax_code, softmax_steps, stack_code,
+    ACTIVATION_NAMES,
+    FACTS,
+    INITS,
+    MAX_LOGITS,
+    MIN_TEMPERATURE,
+    USES_ALPHA,
+    StackConfig,
+    clamp_temperature,
+    curves,
+    curves_code,
+    flow_summary,
+    gradient_norms,
+    parse_logits,
+    softmax_code,
+    softmax_steps,
+    stack_code,
 )
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_seed

@@ -9,9 +9,26 @@ from torch import nn
 from torch.testing import assert_close
 
 from dlplay.nn.activations import (
-    ACTIVATION_NAMES, FACTS, INITS, MIN_TEMPERATURE, StackConfig, activation, activation_module, build_stack,
-    clamp_temperature, curves, curves_code, flow_summary, gradient_flow, gradient_norms, parse_logits, softmax_code,
-    softmax_naive, softmax_stable, softmax_steps, stack_code,
+    ACTIVATION_NAMES,
+    FACTS,
+    INITS,
+    MIN_TEMPERATURE,
+    StackConfig,
+    activation,
+    activation_module,
+    build_stack,
+    clamp_temperature,
+    curves,
+    curves_code,
+    flow_summary,
+    gradient_flow,
+    gradient_norms,
+    parse_logits,
+    softmax_code,
+    softmax_naive,
+    softmax_stable,
+    softmax_steps,
+    stack_code,
 )
 
 ALPHA = 0.2

@@ -83,6 +83,20 @@ def wait_until_idle(page, timeout_s: float = 90) -> None:
         time.sleep(0.3)
 
 
+def test_deep_link_on_a_fresh_server_runs_inside_the_app(server_url, browser):
+    """The first visit of a new server goes straight to a chapter: it must get the app's navigation and sidebar."""
+    spec = PAGES[-1]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server_url}/{spec.url_path}", timeout=60_000)
+        wait_until_idle(page)
+        assert page.get_by_text("Page not found").count() == 0, "a deep link fell back to the main page"
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Global seed").count() == 1, "the app's sidebar is missing"
+        assert spec.title in page.locator("h1").first.inner_text()
+    finally:
+        page.close()
+
+
 PAGE_URLS = [("home", "")] + [(spec.url_path, spec.url_path) for spec in PAGES]
 
 

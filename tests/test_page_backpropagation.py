@@ -44,7 +44,7 @@ def test_page_renders_with_graph_table_and_code():
 def test_step_forward_backward_and_reset_buttons():
     at = _app()
     n = len(stepper_for(PRESETS[0].expression, PRESETS[0].values).nodes)
-    for k in range(n):
+    for _ in range(n):
         _button(at, "Step forward").click().run()
         assert not at.exception
     assert _progress(at).startswith("**Backward pass:** 0 of")

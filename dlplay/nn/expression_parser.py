@@ -5,8 +5,8 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 import torch
 
@@ -87,7 +87,7 @@ class Call:
     pos: int
 
 
-Node = Union[Num, Var, Neg, Binary, Call]
+Node = Num | Var | Neg | Binary | Call
 
 
 @dataclass(frozen=True)

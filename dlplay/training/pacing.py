@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def step_for(step: Callable[[int], object], is_stopped: Callable[[], bool], seconds: float) -> int:

@@ -6,8 +6,8 @@ import contextlib
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -57,7 +57,7 @@ class TrainingRun:
         task: str = "classification",  # one of TASKS: decides the default loss and how accuracy is read
         config: RunConfig | None = None,
         device: torch.device | str = "cpu",
-        callbacks: tuple[Callable[["TrainingRun"], dict[str, float]], ...] = (),  # extra metrics at each evaluation
+        callbacks: tuple[Callable[[TrainingRun], dict[str, float]], ...] = (),  # extra metrics at each evaluation
     ):
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")

@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT ?= 8501
+# OpenMP threads that sleep instead of spinning while they wait: with the default (spinning), two torch threads on a
+# busy 2-core machine (tests, a browser, the server) ran training 10-40x slower.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: install run test lint browser bench clean
 

@@ -26,6 +26,12 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
+        path="pages/nn_fundamentals.py", title="Neural Network Fundamentals", part=PART_I, chapter=1, icon="🧩",
+        summary="Teach a perceptron its line one update at a time, train an MLP live TensorFlow-Playground style "
+        "(data, features, layers, every neuron's map), and follow one point through the forward pass.",
+        url_path="nn-fundamentals", live_training=True,
+    ),
+    PageSpec(
         path="pages/activation_functions.py", title="Activation Functions", part=PART_I, chapter=2, icon="📈",
         summary="Overlay activation curves and their autograd derivatives, break naive softmax with huge logits, "
         "and watch gradients vanish or explode through a 50-layer stack.",

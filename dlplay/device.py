@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -49,3 +51,20 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return torch.Generator().manual_seed(seed)
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None) -> Iterator[None]:
+    """Run torch on n CPU threads inside the block (restored after); None leaves torch's setting alone.
+
+    Why: small models (a playground MLP, a 2-parameter path) are too small to split across threads, and on a busy
+    2-core machine two threads waiting on each other ran them 10–100× slower than one (measured)."""
+    saved = torch.get_num_threads()
+    if n is None or n == saved:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)

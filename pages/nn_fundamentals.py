@@ -115,8 +115,6 @@ with playground_tab:
         if regularization != "None" and reg_rate == 0:
             st.caption(f"{regularization} is selected but λ = 0: no penalty is added. Raise the rate to see weights shrink.")
         device = current_device()
-        if (previous := st.session_state.get("nn_mlp__run")) is not None:
-            previous.interrupt()  # the last script run's thread may still be training a chunk: stop it first
         run = training_panel("nn_mlp", (config.signature(), str(device)), lambda: build_run(config, device),
                              live_view(list(config.features), show_test, discretize), device=device, step_size=10)
         run.set_lr(lr)  # the learning rate applies live, without a rebuild

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 import torch
 
 from dlplay.data.features import FEATURE_CODE, FeatureTransform
 from dlplay.data.toy2d import CLASSIFICATION_SETS, REGRESSION_SETS, make_classification, make_regression, train_test_split
-from dlplay.device import seed_everything
+from dlplay.device import cpu_threads, seed_everything
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OptimizerConfig
-from dlplay.training.pacing import step_for as paced
 from dlplay.training.run import RunConfig, TrainingRun
 
 DATASETS = CLASSIFICATION_SETS + REGRESSION_SETS
@@ -75,23 +71,6 @@ def make_points(config: PlaygroundConfig) -> tuple[torch.Tensor, torch.Tensor, t
     return train_test_split(X, y.float(), test_fraction=config.test_fraction, seed=config.seed)
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one CPU thread inside the block (restored after).
-
-    Why: a playground network is tiny (≤ 8 neurons a layer, batches ≤ 30), too small to split across threads; with
-    two threads on a busy 2-core machine each op waited on the other thread and training ran 50–100× slower
-    (measured: ~60 vs ~5,000 steps/s)."""
-    saved = torch.get_num_threads()
-    if saved != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if saved != 1:
-            torch.set_num_threads(saved)
-
-
 class PlaygroundRun(TrainingRun):
     """A TrainingRun on standardized features that also keeps the raw points and the feature transform."""
 
@@ -105,44 +84,11 @@ class PlaygroundRun(TrainingRun):
         optimizer = OptimizerConfig(name=config.optimizer, lr=config.lr)
         l1 = config.reg_rate if config.regularization == "L1" else 0.0
         l2 = config.reg_rate if config.regularization == "L2" else 0.0
-        run_config = RunConfig(batch_size=config.batch_size, eval_every=10, l1=l1, l2=l2, seed=config.seed)
-        self._lock = threading.Lock()  # one thread trains at a time
-        self._generation = 0  # interrupt() bumps it: a step_for begun before then stops
+        run_config = RunConfig(batch_size=config.batch_size, eval_every=10, l1=l1, l2=l2, seed=config.seed, threads=1)
         super().__init__(
             model, self.transform(X_train), y_train, self.transform(X_test), y_test,
             optimizer=optimizer, task=config.task, config=run_config, device=device,
         )
-
-    def _step(self, n: int) -> dict[str, float]:
-        with one_thread():
-            return super().step(n)
-
-    def step(self, n: int = 1) -> dict[str, float]:
-        """TrainingRun.step on one CPU thread (see one_thread), one caller at a time."""
-        with self._lock:
-            return self._step(n)
-
-    def step_for(self, seconds: float) -> dict[str, float]:
-        """TrainingRun.step_for that interrupt() can cut short from another thread."""
-        generation = self._generation
-
-        def chunk(n: int) -> None:
-            with self._lock:
-                if self._generation == generation:  # not interrupted while waiting for the lock
-                    self._step(n)
-
-        paced(chunk, lambda: self.stopped or self._generation != generation, seconds)
-        return self.latest()
-
-    def interrupt(self) -> None:
-        """Stop a step_for that another thread is running after its current chunk, and wait for that chunk.
-
-        Why: on any click Streamlit starts the new script run at once ("fast reruns") while the previous run's
-        thread may still be inside the live fragment's step_for; without this it trained on behind a Pause and
-        raced the new run for the model."""
-        self._generation += 1
-        with self._lock:
-            pass
 
 
 def build_run(config: PlaygroundConfig, device: torch.device | str = "cpu") -> PlaygroundRun:
@@ -174,7 +120,7 @@ def grid_view(run: PlaygroundRun, resolution: int = 50, extent: float = EXTENT) 
     model = run.model
     was_training = model.training
     model.eval()
-    with torch.inference_mode(), one_thread():
+    with torch.inference_mode(), cpu_threads(1):
         hidden = model.hidden_activations(features.to(run.device))  # list of (G·G, width)
         last = hidden[-1] if hidden else features.to(run.device)
         out = model.linear_layers()[-1](last).squeeze(-1).float()  # (G·G,) the output layer on the last hidden layer

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 
-from dlplay.training.pacing import step_for
+from dlplay.training.pacing import Paced
 from dlplay.training.run import TrainingRun
 
 
-class RunGroup:
+class RunGroup(Paced):
     """Named runs advanced in lockstep chunks; a run that stops (diverges, stops early) drops out alone."""
 
     def __init__(self, runs: dict[str, TrainingRun]):
         self.runs = runs
         self.last_rate = 0.0  # lockstep steps per second over the latest chunk
+        self._init_pacing()
 
     @property
     def stopped(self) -> bool:
@@ -28,14 +29,11 @@ class RunGroup:
     def step(self, n: int = 1) -> None:
         """Advance every running run by n steps."""
         start = time.perf_counter()
-        for run in self.runs.values():
-            run.step(n)
+        with self._lock:
+            for run in self.runs.values():
+                run.step(n)
         elapsed = time.perf_counter() - start
         self.last_rate = n / elapsed if elapsed > 0 else 0.0
-
-    def step_for(self, seconds: float) -> None:
-        """Advance all runs together for about `seconds` of wall time, in adaptive lockstep chunks."""
-        step_for(self.step, lambda: self.stopped, seconds)
 
     def throughput(self) -> tuple[float, float]:
         """(lockstep steps/s, samples/s summed over the runs still training) over the latest chunk."""

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from dlplay.device import cpu_threads
 from dlplay.optim.factory import OptimizerConfig, make_optimizer
 from dlplay.training.early_stopping import EarlyStopping
 from dlplay.training.history import History
-from dlplay.training.pacing import step_for
+from dlplay.training.pacing import Paced
 
 TASKS = ("classification", "binary", "regression")
 LOSSES = {  # the default loss of each task
@@ -37,10 +38,11 @@ class RunConfig:
     l1: float = 0.0  # L1 penalty rate on the weights, added to the loss
     l2: float = 0.0  # L2 penalty rate on the weights, added to the loss (weight decay lives in the optimizer)
     amp_dtype: torch.dtype | None = None  # autocast dtype (torch.bfloat16 / torch.float16); None = full precision
+    threads: int | None = None  # torch CPU threads while stepping: 1 suits tiny models; None = torch's default
     seed: int = 0  # seeds the batch order
 
 
-class TrainingRun:
+class TrainingRun(Paced):
     """Owns model, optimizer, optional scheduler, loss and device-resident data; `step(n)` trains n steps."""
 
     def __init__(
@@ -90,6 +92,7 @@ class TrainingRun:
         self.restored_metrics: dict[str, float] | None = None  # validation metrics of the early-stopping restore
         self._order = torch.empty(0, dtype=torch.long)
         self._cursor = 0
+        self._init_pacing()
 
     # ----- state -------------------------------------------------------------------------------------------------
     @property
@@ -166,6 +169,10 @@ class TrainingRun:
 
     def step(self, n: int = 1) -> dict[str, float]:
         """Advance n optimizer steps (fewer if the run stops); return the latest metrics."""
+        with self._lock, cpu_threads(self.config.threads):
+            return self._step(n)
+
+    def _step(self, n: int) -> dict[str, float]:
         if self.stopped or n <= 0:
             return self.latest()
         if self.config.max_steps is not None:
@@ -201,11 +208,6 @@ class TrainingRun:
         elapsed = time.perf_counter() - start
         self.train_seconds += elapsed
         self.last_rate = n / elapsed if elapsed > 0 else 0.0
-        return self.latest()
-
-    def step_for(self, seconds: float) -> dict[str, float]:
-        """Train for about `seconds` of wall time in adaptive chunks (the live page's unit of work)."""
-        step_for(self.step, lambda: self.stopped, seconds)
         return self.latest()
 
     def _record_steps(self, losses: list[float], lrs: list[float]) -> None:

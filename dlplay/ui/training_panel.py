@@ -20,6 +20,8 @@ class Steppable(Protocol):
 
     def step_for(self, seconds: float) -> object: ...
 
+    def interrupt(self) -> None: ...
+
     def throughput(self) -> tuple[float, float]: ...
 
 
@@ -31,6 +33,8 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
     """This session's run for a page; rebuilt, with a visible notice, when the signature (model/data settings) changes."""
     run_key, signature_key, playing_key = _keys(key)
     state = st.session_state
+    if run_key in state:
+        state[run_key].interrupt()  # a chunk the previous script thread is still training ends before we go on
     if run_key not in state or state.get(signature_key) != signature:
         if run_key in state:
             st.info("🔄 You changed the model or the data, so training starts again from fresh weights.")
@@ -59,18 +63,22 @@ def training_panel(
     run = session_run(key, signature, build)
     run_key, _, playing_key = _keys(key)
 
+    # Each callback runs in the new script thread; interrupt() first ends a chunk the previous thread is still training.
     def play() -> None:
         st.session_state[playing_key] = True
 
     def pause() -> None:
         st.session_state[playing_key] = False
+        st.session_state[run_key].interrupt()
 
     def step() -> None:
         st.session_state[playing_key] = False
+        st.session_state[run_key].interrupt()
         st.session_state[run_key].step(step_size)
 
     def reset() -> None:
         st.session_state[playing_key] = False
+        st.session_state[run_key].interrupt()
         st.session_state[run_key] = build()
 
     playing = is_playing(key) and not run.stopped

@@ -142,14 +142,16 @@ def test_play_trains_live_and_pause_stops_quickly(server_url, browser, name, url
         page.screenshot(path=str(SCREENSHOTS / f"{name}-playing.png"), full_page=True)
         clicked = time.time()
         page.get_by_role("button", name="⏸ Pause").first.click()
-        page.get_by_role("button", name="▶ Play").first.wait_for(state="visible")
         page.wait_for_function(
             "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)", timeout=5000
         )
         paused_after = time.time() - clicked
+        wait_until_idle(page)  # the rerun that Pause started has drawn its last caption
         stopped_at = steps_shown()
         time.sleep(1.5)
         assert steps_shown() == stopped_at, "training went on after Pause"
+        print(f"{name}: Pause answered in {paused_after:.2f} s")
+        # Seen in the browser, Pause includes a round trip and the rerun; the run itself stops within one chunk (0.2 s).
         assert paused_after < 1.5, f"Pause took {paused_after:.2f} s to take effect in the browser"
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 
 import torch
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS, make_classification, train_test_split
-from dlplay.device import seed_everything
+from dlplay.device import cpu_threads, seed_everything
 from dlplay.models.mlp import ACTIVATION_MODULES, MLP
 from dlplay.nn.dropout_view import Histogram, block_outputs, layer_histograms
 from dlplay.optim.factory import OptimizerConfig
@@ -21,6 +19,7 @@ from dlplay.training.run import RunConfig, TrainingRun
 MIN_CONFIGS, MAX_CONFIGS = 2, 4  # a comparison needs two; four still train live on two CPU cores
 LETTERS = "ABCD"
 LAB_OPTIMIZERS = ("Adam", "AdamW")  # Adam adds weight decay to the gradient (L2), AdamW decays the weights directly
+THREADS = 1  # torch CPU threads for these tiny models: a second thread only adds waiting (see device.cpu_threads)
 HIGH_DROPOUT = 0.9  # from this rate on, almost every unit is dropped at every step
 STATUS_WORDS = {"ready": "training", "early_stopped": "stopped early", "finished": "finished",
                 "diverged": "diverged"}
@@ -59,7 +58,7 @@ class LabConfig:
     optimizer: str = "Adam"  # one of LAB_OPTIMIZERS
     lr: float = 3e-3  # learning rate, applied live
     batch_size: int = 32  # samples per step
-    epochs: int = 300  # the runs finish after this many epochs
+    epochs: int = 500  # the runs finish after this many epochs (a few seconds of training on 2 CPU cores)
     seed: int = 0  # data, initial weights and batch order
 
 
@@ -109,21 +108,10 @@ def build_run(lab: LabConfig, config: RegConfig, data: tuple, device: torch.devi
     """One configuration's TrainingRun: evaluated once per epoch, early stopping counted in epochs."""
     per_epoch = steps_per_epoch(lab)
     run_config = RunConfig(batch_size=lab.batch_size, eval_every=per_epoch, max_steps=lab.epochs * per_epoch,
-                           patience=config.patience or None, seed=lab.seed)
+                           patience=config.patience or None, threads=THREADS, seed=lab.seed)
     optimizer = OptimizerConfig(name=lab.optimizer, lr=lab.lr, weight_decay=config.weight_decay)
     return TrainingRun(build_model(lab, config), *data, optimizer=optimizer, config=run_config, device=device,
                        callbacks=(weight_norm,))
-
-
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one CPU thread for a while: these models are so small that a second thread only adds waiting."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 class EpochGroup(RunGroup):
@@ -132,7 +120,7 @@ class EpochGroup(RunGroup):
     def step(self, n: int = 1) -> None:
         """Advance every running run by n steps, split where an evaluation is due (TrainingRun evaluates per call)."""
         start = time.perf_counter()
-        with single_thread():
+        with self._lock:  # Paced: one thread trains at a time
             for run in self.runs.values():
                 target = run.steps + n
                 while not run.stopped and run.steps < target:
@@ -191,7 +179,7 @@ def _last(values: list[float]) -> float:
     return values[-1] if values else math.nan
 
 
-def results(group: RunGroup, steps_per_epoch: int = 1) -> list[dict[str, object]]:
+def results(group: RunGroup, per_epoch: int = 1) -> list[dict[str, object]]:
     """One row per configuration: best and final validation metrics, and the restored model's when it stopped early."""
     rows = []
     for name, run in group.runs.items():
@@ -200,9 +188,9 @@ def results(group: RunGroup, steps_per_epoch: int = 1) -> list[dict[str, object]
         restored = run.restored_metrics or {}
         rows.append({
             "configuration": name,
-            "epochs": run.steps / steps_per_epoch,
+            "epochs": run.steps / per_epoch,
             "best val loss": best[1] if best else math.nan,
-            "best at epoch": best[0] / steps_per_epoch if best else math.nan,
+            "best at epoch": best[0] / per_epoch if best else math.nan,
             "final train loss": _last(h.train_loss),
             "final val loss": _last(h.val_loss),
             "final val acc": _last(h.val_acc),
@@ -219,14 +207,14 @@ def decision_grid(group: RunGroup, extent: float = 6.0, resolution: int = 40) ->
     axis = torch.linspace(-extent, extent, resolution)
     gx, gy = torch.meshgrid(axis, axis, indexing="xy")  # (R, R) each, rows follow y
     grid = torch.stack([gx.flatten(), gy.flatten()], dim=1)  # (R·R, 2)
-    with single_thread():
+    with cpu_threads(THREADS):
         probs = [run.predict(grid).softmax(dim=1)[:, 1].reshape(resolution, resolution) for run in group.runs.values()]
     return axis, torch.stack(probs)  # (n_runs, R, R)
 
 
 def hidden_histograms(group: RunGroup, n_points: int = 128, bins: int = 30) -> dict[str, list[Histogram]]:
     """Histograms of what each hidden layer of each run passes on, for the same validation points."""
-    with single_thread():
+    with cpu_threads(THREADS):
         outputs = {name: block_outputs(run.model, run.X_val[:n_points]) for name, run in group.runs.items()}
     return layer_histograms(outputs, bins)
 

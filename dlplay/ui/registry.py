@@ -49,6 +49,12 @@ PAGES: tuple[PageSpec, ...] = (
         "MLP(784, 256, 10) live on digits, and read its confusion matrix and most confident mistakes.",
         url_path="training", live_training=True,
     ),
+    PageSpec(
+        path="pages/regularization.py", title="Regularization Techniques", part=PART_II, chapter=7, icon="🛡️",
+        summary="Race up to four configurations of dropout, batch norm, weight decay and early stopping on a small "
+        "noisy set that overfits, and see dropout masks and batch-norm histograms from the live models.",
+        url_path="regularization", live_training=True,
+    ),
 )
 
 

@@ -72,15 +72,18 @@ def browser():
 
 
 def wait_until_idle(page, timeout_s: float = 90) -> None:
-    """Wait for the script run to finish: the title is drawn and the 'running' indicator has gone."""
+    """Wait until the title is drawn and the script has stopped running for a second (the app root's script state)."""
     page.wait_for_selector("h1", timeout=timeout_s * 1000)
-    deadline = time.time() + timeout_s
+    app = page.locator('[data-testid="stApp"]')
+    deadline, quiet_since = time.time() + timeout_s, None
     while time.time() < deadline:
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            time.sleep(1.0)  # let plotly finish drawing
-            if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+        if app.get_attribute("data-test-script-state") == "notRunning":
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since >= 1.0:
                 return
-        time.sleep(0.3)
+        else:
+            quiet_since = None
+        time.sleep(0.1)
 
 
 def test_deep_link_on_a_fresh_server_runs_inside_the_app(server_url, browser):
@@ -106,15 +109,14 @@ def test_page_in_browser(server_url, browser, name, url_path):
     try:
         page.goto(f"{server_url}/{url_path}", timeout=60_000)
         wait_until_idle(page)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
         if url_path:  # chapter pages teach with charts; each must be drawn
-            charts = page.locator(".js-plotly-plot")
-            assert charts.count() >= 1, "no chart drawn"
-            assert page.locator(".js-plotly-plot .main-svg").count() >= 1, "plotly did not render"
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+            assert page.locator(".js-plotly-plot").count() >= 1, "no chart drawn"
         else:
             assert page.locator('[data-testid="stPageLink"]').count() == len(PAGES), "Home links every page"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     finally:
         page.close()
 

@@ -9,9 +9,25 @@ from torch import nn
 from torch.testing import assert_close
 
 from dlplay.nn.dropout_view import block_outputs, dropout_view, hidden_sample, layer_histograms
+from dlplay.training.race import RunGroup
 from dlplay.training.regularization_lab import (
-    DEFAULT_CONFIGS, EpochGroup, LabConfig, RegConfig, best_marks, build_group, build_model, build_run, config_name,
-    decision_grid, hidden_histograms, lab_code, make_data, problems, results, signature, steps_per_epoch, weight_norm,
+    DEFAULT_CONFIGS,
+    LabConfig,
+    RegConfig,
+    best_marks,
+    build_group,
+    build_model,
+    build_run,
+    config_name,
+    decision_grid,
+    hidden_histograms,
+    lab_code,
+    make_data,
+    problems,
+    results,
+    signature,
+    steps_per_epoch,
+    weight_norm,
 )
 
 
@@ -68,7 +84,7 @@ def test_early_stopping_restores_the_best_weights_on_a_set_that_overfits():
     lab = LabConfig(dataset="moons", noise=0.6, n_train=40, n_val=200, hidden_size=32, depth=2, lr=1e-2, batch_size=8,
                     epochs=400, seed=1)
     run = build_run(lab, RegConfig(patience=8), make_data(lab))
-    group = EpochGroup({"B: early stop 8": run})
+    group = RunGroup({"B: early stop 8": run})
     while not run.stopped:
         group.step(50)
     assert run.status == "early_stopped"

@@ -109,7 +109,6 @@ def test_binary_and_regression_tasks(task):
     target = y.float() if task == "binary" else X[:, 0] * 2.0
     run = TrainingRun(MLP(2, 16, 1), X, target, X, target, task=task, optimizer=OptimizerConfig("Adam", lr=0.02),
                       config=RunConfig(eval_every=50))
-    run.step(1)  # evaluations happen at chunk ends: the first chunk is evaluated at once
     run.step(150)
     first, last = run.history.train_loss[0], run.history.train_loss[-1]
     assert last < first
@@ -174,3 +173,13 @@ def test_mixed_precision_bfloat16_trains_on_cpu():
     assert run.scaler is None, "a GradScaler is only for float16 on CUDA"
     assert not run.stopped and run.history.train_loss[-1] < run.history.train_loss[0]
     assert all(p.dtype == torch.float32 for p in run.model.parameters()), "autocast keeps float32 master weights"
+
+
+def test_evaluations_fall_every_eval_every_steps_whatever_the_chunk_size():
+    X, y = blobs()
+    run = TrainingRun(MLP(2, 8, 2), X, y, X, y, config=RunConfig(eval_every=10))
+    run.step(3)
+    run.step(45)
+    run.step(2)
+    assert run.history.eval_step == [3, 10, 20, 30, 40, 50]
+    assert len(run.history.step_loss) == run.steps == 50

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import astuple, dataclass
 
 import torch
@@ -114,29 +113,12 @@ def build_run(lab: LabConfig, config: RegConfig, data: tuple, device: torch.devi
                        callbacks=(weight_norm,))
 
 
-class EpochGroup(RunGroup):
-    """A RunGroup whose runs pause at every evaluation boundary, so each is evaluated once per epoch whatever the chunk."""
-
-    def step(self, n: int = 1) -> None:
-        """Advance every running run by n steps, split where an evaluation is due (TrainingRun evaluates per call)."""
-        start = time.perf_counter()
-        with self._lock:  # Paced: one thread trains at a time
-            for run in self.runs.values():
-                target = run.steps + n
-                while not run.stopped and run.steps < target:
-                    last_eval = run.history.eval_step[-1] if run.history.eval_step else 0
-                    due = max(1, last_eval + run.config.eval_every - run.steps)  # steps until the next evaluation
-                    run.step(min(due, target - run.steps))
-        elapsed = time.perf_counter() - start
-        self.last_rate = n / elapsed if elapsed > 0 else 0.0
-
-
-def build_group(lab: LabConfig, configs: list[RegConfig], device: torch.device | str = "cpu") -> EpochGroup:
+def build_group(lab: LabConfig, configs: list[RegConfig], device: torch.device | str = "cpu") -> RunGroup:
     """Every configuration on the same data, seed and initial weights, named 'A: baseline', 'B: dropout 0.5', …"""
     if not MIN_CONFIGS <= len(configs) <= MAX_CONFIGS:
         raise ValueError(f"compare {MIN_CONFIGS} to {MAX_CONFIGS} configurations, got {len(configs)}")
     data = make_data(lab)
-    return EpochGroup({config_name(i, c): build_run(lab, c, data, device) for i, c in enumerate(configs)})
+    return RunGroup({config_name(i, c): build_run(lab, c, data, device) for i, c in enumerate(configs)})
 
 
 def signature(lab: LabConfig, configs: list[RegConfig], device: object) -> tuple:

@@ -31,7 +31,7 @@ class RunConfig:
     """How a run trains, apart from model, optimizer and data."""
 
     batch_size: int = 32  # samples per optimizer step
-    eval_every: int = 50  # optimizer steps between evaluations (checked at the end of each step(n) chunk)
+    eval_every: int = 50  # optimizer steps between evaluations (and after the very first chunk)
     eval_samples: int = 4096  # at most this many samples per split are evaluated (keeps evaluation cheap)
     max_steps: int | None = None  # the run finishes after this many steps; None trains until paused
     patience: int | None = None  # early stopping after this many evaluations without improvement; None = off
@@ -177,7 +177,26 @@ class TrainingRun(Paced):
             return self.latest()
         if self.config.max_steps is not None:
             n = min(n, self.config.max_steps - self.steps)
-        start = time.perf_counter()
+        start, taken = time.perf_counter(), 0
+        while taken < n and not self.stopped:
+            # Split at evaluation boundaries, so evaluations (and early stopping's patience) fall every eval_every
+            # steps whatever the chunk size.
+            until_eval = self.config.eval_every - self.steps % self.config.eval_every
+            k = min(n - taken, until_eval)
+            self._train_chunk(k)
+            taken += k
+        if self.config.max_steps is not None and self.steps >= self.config.max_steps and not self.stopped:
+            if not self.history.eval_step or self.history.eval_step[-1] != self.steps:
+                self._evaluate_and_check()
+            if not self.stopped:
+                self.status, self.message = "finished", f"Finished {self.steps} steps ({self.epoch:.1f} epochs)."
+        elapsed = time.perf_counter() - start
+        self.train_seconds += elapsed
+        self.last_rate = taken / elapsed if elapsed > 0 else 0.0
+        return self.latest()
+
+    def _train_chunk(self, n: int) -> None:
+        """n steps, one device sync, a NaN check; then an evaluation when one is due."""
         snapshot = copy.deepcopy(self.model.state_dict())  # the last weights known finite
         self.model.train()
         losses, lrs = [], []
@@ -195,20 +214,10 @@ class TrainingRun(Paced):
                 f"The loss became {values[first_bad].item()} at step {self.steps + 1}: training diverged. "
                 f"The weights from step {self.steps - first_bad} were kept. Lower the learning rate and press Reset."
             )
-        else:
-            self._record_steps(values.tolist(), lrs)
-            since_eval = self.steps - (self.history.eval_step[-1] if self.history.eval_step else 0)
-            if since_eval >= self.config.eval_every or not self.history.eval_step:
-                self._evaluate_and_check()
-            if self.config.max_steps is not None and self.steps >= self.config.max_steps and not self.stopped:
-                if not self.history.eval_step or self.history.eval_step[-1] != self.steps:
-                    self._evaluate_and_check()
-                if not self.stopped:
-                    self.status, self.message = "finished", f"Finished {self.steps} steps ({self.epoch:.1f} epochs)."
-        elapsed = time.perf_counter() - start
-        self.train_seconds += elapsed
-        self.last_rate = n / elapsed if elapsed > 0 else 0.0
-        return self.latest()
+            return
+        self._record_steps(values.tolist(), lrs)
+        if self.steps % self.config.eval_every == 0 or not self.history.eval_step:
+            self._evaluate_and_check()
 
     def _record_steps(self, losses: list[float], lrs: list[float]) -> None:
         self.history.step_loss.extend(losses)

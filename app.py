@@ -7,7 +7,7 @@ from dlplay.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="dlplay — deep-learning playground", page_icon="🧠", layout="wide")
 
-home = st.Page("pages/home.py", title="Home", icon="🏠", default=True)
+home = st.Page("chapters/home.py", title="Home", icon="🏠", default=True)
 navigation = {"": [home]}
 for part in PARTS:
     specs = pages_in(part)

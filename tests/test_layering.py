@@ -1,4 +1,7 @@
-"""House rule 1: imports run pages → dlplay.ui → dlplay core; the core never imports streamlit."""
+"""House rule 1: imports run chapters (the page scripts) → dlplay.ui → dlplay core; the core never imports streamlit.
+
+The page scripts live in chapters/, not pages/: a pages/ folder beside app.py switches Streamlit to its legacy
+multipage mode, where a deep link to a fresh server bypasses app.py's st.navigation ("Page not found", no sidebar)."""
 
 import ast
 from pathlib import Path
@@ -32,7 +35,7 @@ def test_core_never_imports_ui_or_pages():
     for path in (ROOT / "dlplay").rglob("*.py"):
         if "ui" in path.relative_to(ROOT / "dlplay").parts:
             continue
-        if any(name.startswith(("dlplay.ui", "pages")) for name in imported_modules(path)):
+        if any(name.startswith(("dlplay.ui", "chapters")) for name in imported_modules(path)):
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, f"the core imports the UI layer: {offenders}"
 
@@ -53,6 +56,10 @@ def test_core_imports_without_streamlit_installed(monkeypatch):
         importlib.import_module(module)
 
 
+def test_no_legacy_pages_folder():
+    assert not (ROOT / "pages").exists(), "page scripts belong in chapters/ (see the module docstring)"
+
+
 def test_pages_stay_layout_sized():
-    too_long = {str(p.relative_to(ROOT)): n for p in (ROOT / "pages").glob("*.py") if (n := len(p.read_text().splitlines())) > 250}
+    too_long = {str(p.relative_to(ROOT)): n for p in (ROOT / "chapters").glob("*.py") if (n := len(p.read_text().splitlines())) > 250}
     assert not too_long, f"pages over 250 lines hide core logic: {too_long}"

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dlplay.nn.activations import StackConfig, gradient_norms
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "activation_functions.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "activation_functions.py")
 
 
 def decode(values) -> np.ndarray:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from dlplay.nn.backprop_stepper import PRESETS, stepper_for
 from dlplay.nn.expression_parser import ExpressionError, parse
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "backpropagation.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "chapters" / "backpropagation.py")
 
 
 def _app() -> AppTest:

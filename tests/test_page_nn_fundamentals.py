@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dlplay.data.features import FEATURES
 from dlplay.nn.playground import SPIRAL_PRESET
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "nn_fundamentals.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "nn_fundamentals.py")
 RUN = "nn_mlp__run"
 
 

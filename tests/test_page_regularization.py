@@ -9,7 +9,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "regularization.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "regularization.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "training_networks.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "training_networks.py")
 
 
 @pytest.fixture

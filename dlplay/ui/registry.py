@@ -26,31 +26,31 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
-        path="pages/nn_fundamentals.py", title="Neural Network Fundamentals", part=PART_I, chapter=1, icon="🧩",
+        path="chapters/nn_fundamentals.py", title="Neural Network Fundamentals", part=PART_I, chapter=1, icon="🧩",
         summary="Teach a perceptron its line one update at a time, train an MLP live TensorFlow-Playground style "
         "(data, features, layers, every neuron's map), and follow one point through the forward pass.",
         url_path="nn-fundamentals", live_training=True,
     ),
     PageSpec(
-        path="pages/activation_functions.py", title="Activation Functions", part=PART_I, chapter=2, icon="📈",
+        path="chapters/activation_functions.py", title="Activation Functions", part=PART_I, chapter=2, icon="📈",
         summary="Overlay activation curves and their autograd derivatives, break naive softmax with huge logits, "
         "and watch gradients vanish or explode through a 50-layer stack.",
         url_path="activation-functions",
     ),
     PageSpec(
-        path="pages/backpropagation.py", title="Backpropagation", part=PART_I, chapter=3, icon="🔁",
+        path="chapters/backpropagation.py", title="Backpropagation", part=PART_I, chapter=3, icon="🔁",
         summary="Step through the forward and backward pass of an expression node by node, with the chain rule "
         "written out, and check every gradient against PyTorch.",
         url_path="backpropagation",
     ),
     PageSpec(
-        path="pages/training_networks.py", title="Training Neural Networks", part=PART_I, chapter=4, icon="🏋️",
+        path="chapters/training_networks.py", title="Training Neural Networks", part=PART_I, chapter=4, icon="🏋️",
         summary="Plot MSE, L1, Huber, BCE and cross-entropy with their gradients, train the curriculum's "
         "MLP(784, 256, 10) live on digits, and read its confusion matrix and most confident mistakes.",
         url_path="training", live_training=True,
     ),
     PageSpec(
-        path="pages/regularization.py", title="Regularization Techniques", part=PART_II, chapter=7, icon="🛡️",
+        path="chapters/regularization.py", title="Regularization Techniques", part=PART_II, chapter=7, icon="🛡️",
         summary="Race up to four configurations of dropout, batch norm, weight decay and early stopping on a small "
         "noisy set that overfits, and see dropout masks and batch-norm histograms from the live models.",
         url_path="regularization", live_training=True,

@@ -6,7 +6,14 @@ from dlplay.data.features import FEATURES
 from dlplay.data.toy2d import REGRESSION_SETS
 from dlplay.models.mlp import ACTIVATION_MODULES
 from dlplay.nn.playground import (
-    DATASETS, MAX_LAYERS, MAX_NEURONS, REGULARIZATIONS, SPIRAL_PRESET, PlaygroundConfig, build_run, playground_code,
+    DATASETS,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    REGULARIZATIONS,
+    SPIRAL_PRESET,
+    PlaygroundConfig,
+    build_run,
+    playground_code,
 )
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.code_panel import show_code

@@ -12,14 +12,33 @@ from dlplay.models.mlp import ACTIVATION_MODULES
 from dlplay.nn.dropout_view import dropout_view, hidden_sample
 from dlplay.training.race import RunGroup
 from dlplay.training.regularization_lab import (
-    DEFAULT_CONFIGS, LAB_OPTIMIZERS, LETTERS, MAX_CONFIGS, MIN_CONFIGS, LabConfig, RegConfig, best_marks, build_group,
-    config_name, decision_grid, hidden_histograms, lab_code, problems, results, signature,
+    DEFAULT_CONFIGS,
+    LAB_OPTIMIZERS,
+    LETTERS,
+    MAX_CONFIGS,
+    MIN_CONFIGS,
+    LabConfig,
+    RegConfig,
+    best_marks,
+    build_group,
+    config_name,
+    decision_grid,
+    hidden_histograms,
+    lab_code,
+    problems,
+    results,
+    signature,
 )
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_panel import is_playing, training_panel
 from dlplay.viz.regularization import (
-    boundary_figure, dropout_figure, histogram_grid, mark_best, race_figure, weight_norm_figure,
+    boundary_figure,
+    dropout_figure,
+    histogram_grid,
+    mark_best,
+    race_figure,
+    weight_norm_figure,
 )
 from dlplay.viz.training import accuracy_figure, loss_figure
 

@@ -7,7 +7,13 @@ from dlplay.training.evaluation import build_lab_run, lab_max_steps, set_max_ste
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_lab_sections import (
-    batch_notes, cached_data, data_notice, evaluation_section, lab_controls, loss_functions_section, render_live,
+    batch_notes,
+    cached_data,
+    data_notice,
+    evaluation_section,
+    lab_controls,
+    loss_functions_section,
+    render_live,
 )
 from dlplay.ui.training_panel import session_run, training_panel
 

@@ -13,8 +13,20 @@ from torch.testing import assert_close
 from dlplay.data.torchvision_sets import ImageData, load_image_data
 from dlplay.models.mlp import MLP
 from dlplay.training.evaluation import (
-    LabConfig, build_lab_run, chance_loss, confusion_matrix, evaluate_code, first_reaching, lab_max_steps, lab_model, misclassified,
-    predictions, set_max_steps, stop_if_exploded, stuck_at_chance, train_code,
+    LabConfig,
+    build_lab_run,
+    chance_loss,
+    confusion_matrix,
+    evaluate_code,
+    first_reaching,
+    lab_max_steps,
+    lab_model,
+    misclassified,
+    predictions,
+    set_max_steps,
+    stop_if_exploded,
+    stuck_at_chance,
+    train_code,
 )
 from dlplay.training.history import History
 

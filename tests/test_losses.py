@@ -8,7 +8,14 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from dlplay.nn.losses import (
-    LAB_LOSS_NOTES, LAB_LOSSES, LOSS_NOTES, REGRESSION_LOSSES, bce_curves, cross_entropy_curves, loss_code, make_lab_loss,
+    LAB_LOSS_NOTES,
+    LAB_LOSSES,
+    LOSS_NOTES,
+    REGRESSION_LOSSES,
+    bce_curves,
+    cross_entropy_curves,
+    loss_code,
+    make_lab_loss,
     regression_curves,
 )
 

@@ -14,7 +14,13 @@ from dlplay.nn.forward_inspector import inspect_forward
 from dlplay.nn.playground import SPIRAL_PRESET, SPIRAL_PRESET_STEPS, PlaygroundConfig, build_run, grid_view, playground_code
 from dlplay.training.history import History
 from dlplay.viz.playground import (
-    decision_figure, decision_line, errors_figure, layer_figure, loss_curves_figure, neuron_maps_figure, perceptron_figure,
+    decision_figure,
+    decision_line,
+    errors_figure,
+    layer_figure,
+    loss_curves_figure,
+    neuron_maps_figure,
+    perceptron_figure,
 )
 
 

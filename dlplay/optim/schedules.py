@@ -116,6 +116,8 @@ def make_scheduler(
             pct_start=c.pct_start,
             div_factor=c.div_factor,
             final_div_factor=c.final_div_factor,
+            # it also cycles momentum/β₁ by default, which Adagrad lacks (torch raises): cycle only where there is one
+            cycle_momentum="momentum" in optimizer.defaults or "betas" in optimizer.defaults,
         )
     # Warm-up + cosine
     _check(eta_ok, eta_message)

@@ -13,7 +13,12 @@ from dlplay.nn.forward_inspector import forward_code, inspect_forward
 from dlplay.nn.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
 from dlplay.nn.playground import PlaygroundRun, grid_view
 from dlplay.viz.playground import (
-    decision_figure, errors_figure, layer_figure, loss_curves_figure, neuron_maps_figure, perceptron_figure,
+    decision_figure,
+    errors_figure,
+    layer_figure,
+    loss_curves_figure,
+    neuron_maps_figure,
+    perceptron_figure,
 )
 
 PERCEPTRON_SETS = {"Gaussians — separable": "gaussians", "XOR — not separable": "xor", "Moons — almost": "moons",
@@ -83,7 +88,7 @@ def perceptron_section(seed: int) -> None:
     w1 = c[1].slider("w₁", -W_LIMIT, W_LIMIT, 0.5, step=0.01, key="nn_pc_w1", bind="query-params")
     w2 = c[2].slider("w₂", -W_LIMIT, W_LIMIT, -1.0, step=0.01, key="nn_pc_w2", bind="query-params")
     b = c[3].slider("bias b", -B_LIMIT, B_LIMIT, 0.0, step=0.05, key="nn_pc_b", bind="query-params")
-    lr = c[4].select_slider("η (learning rate)", [0.01, 0.03, 0.1, 0.3, 1.0], 0.1, key="nn_pc_lr", bind="query-params")
+    c[4].select_slider("η (learning rate)", [0.01, 0.03, 0.1, 0.3, 1.0], 0.1, key="nn_pc_lr", bind="query-params")
     X, y = perceptron_points(PERCEPTRON_SETS[label], seed)
     if st.session_state.get("nn_pc_for") != (label, seed):  # new data: forget the old updates
         for k in ("nn_pc_log", "nn_pc_trace", "nn_pc_last", "nn_pc_highlight", "nn_pc_cursor"):

@@ -9,12 +9,26 @@ import torch
 
 from dlplay.data.torchvision_sets import IMAGE_DATASETS, ImageData, load_image_data
 from dlplay.nn.losses import (
-    LAB_LOSS_NOTES, LAB_LOSSES, LOSS_NOTES, bce_curves, cross_entropy_curves, loss_code, regression_curves,
+    LAB_LOSS_NOTES,
+    LAB_LOSSES,
+    LOSS_NOTES,
+    bce_curves,
+    cross_entropy_curves,
+    loss_code,
+    regression_curves,
 )
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.training.evaluation import (
-    LAB_DATASETS, LabConfig, chance_loss, confusion_matrix, evaluate_code, first_reaching, misclassified, predictions,
-    stop_if_exploded, stuck_at_chance,
+    LAB_DATASETS,
+    LabConfig,
+    chance_loss,
+    confusion_matrix,
+    evaluate_code,
+    first_reaching,
+    misclassified,
+    predictions,
+    stop_if_exploded,
+    stuck_at_chance,
 )
 from dlplay.training.run import TrainingRun
 from dlplay.ui.code_panel import show_code

@@ -116,8 +116,9 @@ def make_scheduler(
             pct_start=c.pct_start,
             div_factor=c.div_factor,
             final_div_factor=c.final_div_factor,
-            # it also cycles momentum/β₁ by default, which Adagrad lacks (torch raises): cycle only where there is one
-            cycle_momentum="momentum" in optimizer.defaults or "betas" in optimizer.defaults,
+            # it also cycles momentum/β₁ by default: only where the optimizer has one (Adagrad has none and torch would
+            # raise; plain SGD has momentum 0, which cycling would silently turn into momentum SGD)
+            cycle_momentum=optimizer.defaults.get("momentum", 0) > 0 or "betas" in optimizer.defaults,
         )
     # Warm-up + cosine
     _check(eta_ok, eta_message)

@@ -33,8 +33,6 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
     """This session's run for a page; rebuilt, with a visible notice, when the signature (model/data settings) changes."""
     run_key, signature_key, playing_key = _keys(key)
     state = st.session_state
-    if run_key in state:
-        state[run_key].interrupt()  # a chunk the previous script thread is still training ends before we go on
     if run_key not in state or state.get(signature_key) != signature:
         if run_key in state:
             st.info("🔄 You changed the model or the data, so training starts again from fresh weights.")

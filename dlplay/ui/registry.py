@@ -55,6 +55,12 @@ PAGES: tuple[PageSpec, ...] = (
         "noisy set that overfits, and see dropout masks and batch-norm histograms from the live models.",
         url_path="regularization", live_training=True,
     ),
+    PageSpec(
+        path="chapters/optimization.py", title="Optimization Algorithms", part=PART_II, chapter=8, icon="🏎️",
+        summary="Watch SGD, momentum, RMSProp, Adagrad, Adam and AdamW walk Rosenbrock, Beale and other surfaces, "
+        "overlay torch.optim.lr_scheduler curves, and race up to four optimizer configurations live on digits.",
+        url_path="optimization", live_training=True,
+    ),
 )
 
 

@@ -1,0 +1,376 @@
+"""The Optimization Algorithms page's sections (chapter 8): paths on 2D surfaces, schedules, the live race."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
+from dlplay.optim.paths import Path, compare_paths
+from dlplay.optim.race_lab import RaceSetup, diverged, make_data, optimizer_code, race_figures, results, schedule_code
+from dlplay.optim.schedules import ScheduleConfig, lr_curve
+from dlplay.optim.surfaces import SURFACES, Surface, noisy_bowl, quadratic_bowl
+from dlplay.training.race import RunGroup
+from dlplay.ui.code_panel import show_code
+from dlplay.viz.optim import contour_with_paths, loss_curves, surface_3d
+
+SURFACE_NAMES = ("Quadratic bowl", "Rosenbrock", "Beale", "Himmelblau", "Saddle", "Noisy bowl")
+FORMULAS = {  # f(x, y) of each surface as PyTorch source, for the code panel
+    "Quadratic bowl": "0.5 * (x ** 2 + {kappa:g} * y ** 2)  # condition number κ = {kappa:g}",
+    "Rosenbrock": "(1 - x) ** 2 + 100 * (y - x ** 2) ** 2",
+    "Beale": "(1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2",
+    "Himmelblau": "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2",
+    "Saddle": "x ** 2 - y ** 2",
+    "Noisy bowl": "0.5 * (x ** 2 + 5 * y ** 2)  # the gradient gets N(0, {noise:g}²) noise, like a minibatch's",
+}
+PATH_LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+# A learning rate per surface and optimizer that shows the optimizer's character there (picked from runs of 200 steps).
+SUGGESTED_LRS = {
+    "Quadratic bowl": dict(SGD=0.05, Momentum=0.02, Nesterov=0.02, RMSProp=0.05, Adagrad=0.5, Adam=0.1, AdamW=0.1),
+    "Rosenbrock": dict(SGD=1e-3, Momentum=1e-3, Nesterov=1e-3, RMSProp=0.01, Adagrad=0.5, Adam=0.1, AdamW=0.1),
+    "Beale": dict(SGD=0.01, Momentum=1e-3, Nesterov=1e-3, RMSProp=0.02, Adagrad=0.5, Adam=0.1, AdamW=0.1),
+    "Himmelblau": dict(SGD=0.01, Momentum=2e-3, Nesterov=2e-3, RMSProp=0.02, Adagrad=0.5, Adam=0.1, AdamW=0.1),
+    "Saddle": dict(SGD=0.01, Momentum=2e-3, Nesterov=2e-3, RMSProp=0.01, Adagrad=0.1, Adam=0.01, AdamW=0.01),
+    "Noisy bowl": dict(SGD=0.02, Momentum=5e-3, Nesterov=5e-3, RMSProp=0.05, Adagrad=0.5, Adam=0.1, AdamW=0.1),
+}
+DEFAULT_OPTIMIZERS = ["SGD", "Momentum", "RMSProp", "Adam"]
+DEFAULT_SCHEDULES = ["StepLR", "CosineAnnealingLR", "OneCycleLR", "Warm-up + cosine"]
+FRAME_KEY, PLAYING_KEY = "opt_paths__frame", "opt_paths__playing"  # animation state (not widgets, not in the URL)
+FRAMES = 30  # an animation shows the paths growing in this many frames
+TICK = 0.1  # seconds between animation frames (each frame also waits for the page to redraw)
+CONTOUR_RESOLUTION, SURFACE_RESOLUTION = 100, 60  # grid sides: smooth contours, and light enough to redraw per frame
+
+
+def slug(name: str) -> str:
+    """'Warm-up + cosine' → 'warm_up__cosine': a widget-key fragment."""
+    return name.lower().replace(" ", "_").replace("+", "").replace("-", "_")
+
+
+def initial(key: str, default, argument: str = "value") -> dict:
+    """value=default for a widget, unless session state already holds its value (no double-default warning)."""
+    return {} if key in st.session_state else {argument: default}
+
+
+def bound(widget, label: str, *args, key: str, default, **kwargs):
+    """widget(label, *args, **kwargs) under `key`, bound to the URL, starting at `default`; select sliders show numbers."""
+    if widget is st.select_slider:
+        kwargs.setdefault("format_func", fmt)
+    return widget(label, *args, key=key, bind="query-params", **initial(key, default), **kwargs)
+
+
+def fmt(v: float) -> str:
+    """0.001 → '0.001', 1e-4 → '0.0001' (AppTest may pass an option already formatted)."""
+    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+# ----- 1 · paths on surfaces ------------------------------------------------------------------------------------------
+def make_surface(name: str, kappa: float, noise: float) -> Surface:
+    """The chosen surface; the bowls take the condition-number and noise sliders."""
+    if name == "Quadratic bowl":
+        return quadratic_bowl(kappa)
+    if name == "Noisy bowl":
+        return noisy_bowl(noise)
+    return SURFACES[name]
+
+
+def _start_step(surface: Surface) -> float:
+    return 0.05 if surface.x_range[1] - surface.x_range[0] > 6 else 0.01
+
+
+def _on_surface_change() -> None:
+    """A new surface: start at its default point, with learning rates that suit it."""
+    name = st.session_state["opt_surface"]
+    surface = make_surface(name, 10.0, 2.0)
+    st.session_state["opt_x0"], st.session_state["opt_y0"] = surface.start
+    for optimizer, lr in SUGGESTED_LRS[name].items():
+        st.session_state[f"opt_{slug(optimizer)}_lr"] = lr
+    st.session_state[FRAME_KEY], st.session_state[PLAYING_KEY] = None, False
+
+
+def _on_click() -> None:
+    """A click on the contour plot moves the start there (rounded to the sliders' step)."""
+    points = st.session_state["opt_fig_paths"].selection["points"]
+    if not points or "x" not in points[0]:
+        return
+    surface = make_surface(st.session_state.get("opt_surface", SURFACE_NAMES[1]), 10.0, 2.0)
+    step = _start_step(surface)
+    for key, value, (low, high) in (("opt_x0", points[0]["x"], surface.x_range), ("opt_y0", points[0]["y"], surface.y_range)):
+        st.session_state[key] = float(np.clip(round(round(value / step) * step, 4), low, high))
+    st.session_state[FRAME_KEY] = None
+
+
+def optimizer_controls(names: list[str], surface_name: str) -> dict[str, OptimizerConfig]:
+    """One popover per chosen optimizer with its learning rate and, where it has them, β/momentum and weight decay."""
+    configs = {}
+    slider, choice = st.slider, st.select_slider
+    for name, column in zip(names, st.columns(max(len(names), 4))):
+        k = f"opt_{slug(name)}"
+        with column:
+            with st.popover(f"⚙️ {name}", width="stretch"):
+                lr = bound(choice, "Learning rate", PATH_LRS, key=f"{k}_lr", default=SUGGESTED_LRS[surface_name][name])
+                config = OptimizerConfig(name=name, lr=lr)
+                if name in ("Momentum", "Nesterov"):
+                    config.momentum = bound(slider, "Momentum β", 0.0, 0.99, step=0.01, key=f"{k}_beta", default=0.9,
+                                            help="v ← βv + ∇L: how much of the last step carries over.")
+                if name == "RMSProp":
+                    config.momentum = bound(slider, "α (average of g²)", 0.5, 0.999, step=0.001, key=f"{k}_beta", default=0.9,
+                                            help="Decay of the running mean of squared gradients.")
+                if name in ("Adam", "AdamW"):
+                    config.beta1 = bound(slider, "β₁ (momentum)", 0.0, 0.99, step=0.01, key=f"{k}_b1", default=0.9)
+                    config.beta2 = bound(choice, "β₂ (average of g²)", [0.9, 0.99, 0.999, 0.9999], key=f"{k}_b2", default=0.999)
+                if name == "AdamW":
+                    config.weight_decay = bound(choice, "Weight decay", [0.0, 0.01, 0.05, 0.1, 0.5, 1.0], key=f"{k}_wd",
+                                                default=0.1, help="Decoupled: every step also shrinks (x, y) towards 0.")
+            extra = {"Momentum": f" · β {config.momentum:g}", "Nesterov": f" · β {config.momentum:g}",
+                     "AdamW": f" · wd {config.weight_decay:g}"}.get(name, "")
+            st.caption(f"lr {lr:g}{extra}")
+        configs[name] = config
+    return configs
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_paths(surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int) -> dict:
+    surface = make_surface(surface_name, kappa, noise)
+    paths = compare_paths(surface, start, {c.name: c for c in configs}, steps, seed)
+    # plain values only: the cache pickles them, and Path objects would not survive a reload of dlplay.optim.paths
+    return {name: (p.points, p.losses, p.diverged_at, p.message) for name, p in paths.items()}
+
+
+def cached_paths(
+    surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int
+) -> dict[str, Path]:
+    """compare_paths, cached: one computation per surface, start, optimizer settings and length."""
+    found = _cached_paths(surface_name, kappa, noise, start, configs, steps, seed)
+    return {name: Path(*values) for name, values in found.items()}
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def path_figures(
+    surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int, shown: int, playing: bool
+) -> tuple[dict[str, Path], go.Figure, go.Figure, go.Figure]:
+    """(paths up to step `shown`, clickable contour, 3D view, loss per step): built once, redrawn by every page rerun."""
+    # cache_resource hands out the same figures again: nothing downstream mutates them (st.plotly_chart reads to_dict())
+    surface = make_surface(surface_name, kappa, noise)
+    paths = cached_paths(surface_name, kappa, noise, start, configs, steps, seed)
+    frame = {name: head(path, shown) for name, path in paths.items()}
+    contour = clickable(contour_with_paths(surface, frame, resolution=CONTOUR_RESOLUTION), surface)
+    contour.update_layout(clickmode="event+select")
+    # while playing, the 3D view keeps the whole paths: an unchanged chart costs the browser nothing to redraw
+    surface_view = surface_3d(surface, paths if playing else frame, resolution=SURFACE_RESOLUTION)
+    return frame, contour, surface_view, loss_curves(frame).update_layout(height=380)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_lr_curve(config: ScheduleConfig, lr: float, steps: int) -> np.ndarray:
+    """lr_curve, cached: stepping a real scheduler hundreds of times would slow every rerun of the page."""
+    return lr_curve(config, lr, steps)
+
+
+def head(path: Path, steps: int) -> Path:
+    """The first `steps` steps of a path (an animation frame); a cut shows only once the frame reaches it."""
+    if steps >= path.steps:
+        return path
+    return Path(path.points[: steps + 1], path.losses[: steps + 1])
+
+
+def clickable(fig: go.Figure, surface: Surface, resolution: int = 51) -> go.Figure:
+    """An invisible grid of points over the contour: clicking one (a plotly point selection) picks the start."""
+    xs, ys = np.linspace(*surface.x_range, resolution), np.linspace(*surface.y_range, resolution)
+    X, Y = np.meshgrid(xs, ys)  # (R, R) each
+    fig.add_scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
+                    marker=dict(size=9, opacity=0), hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>click to start here<extra></extra>",
+                    unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)))
+    for trace in fig.data:  # a click selects one grid point; keep every other trace fully visible
+        if trace.type == "scatter" and trace.name != "click to start here":
+            trace.unselected = dict(marker=dict(opacity=1))
+    return fig
+
+
+def _surface_controls() -> tuple[str, float, float, int]:
+    c = st.columns([2, 2, 2], vertical_alignment="bottom")
+    name = c[0].selectbox("Loss surface", SURFACE_NAMES, key="opt_surface", bind="query-params", on_change=_on_surface_change,
+                          **initial("opt_surface", 1, "index"),
+                          help="Each surface is a function f(x, y); the optimizers minimize it from the start point.")
+    kappa, noise = 10.0, 2.0
+    if name == "Quadratic bowl":
+        kappa = c[1].select_slider("Condition number κ", [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0], key="opt_kappa",
+                                   bind="query-params", format_func=fmt, **initial("opt_kappa", 10.0),
+                                   help="Curvature ratio of the two axes: ½(x² + κy²). Large κ = a long narrow valley.")
+    if name == "Noisy bowl":
+        noise = c[1].slider("Gradient noise σ", 0.0, 10.0, step=0.5, key="opt_noise", bind="query-params",
+                            **initial("opt_noise", 2.0), help="Std of the noise added to each gradient, like a minibatch's.")
+    steps = c[2].slider("Steps", 1, 1000, step=1, key="opt_steps", bind="query-params", **initial("opt_steps", 200))
+    return name, kappa, noise, steps
+
+
+def _start_controls(surface: Surface) -> tuple[float, float]:
+    step = _start_step(surface)
+    for key, (low, high), default in (("opt_x0", surface.x_range, surface.start[0]), ("opt_y0", surface.y_range, surface.start[1])):
+        value = st.session_state.get(key)
+        if value is not None and not low <= value <= high:  # left over from another surface
+            st.session_state[key] = default
+    c = st.columns(2)
+    x0 = c[0].slider("Start x", *map(float, surface.x_range), step=step, key="opt_x0", bind="query-params",
+                     **initial("opt_x0", float(surface.start[0])))
+    y0 = c[1].slider("Start y", *map(float, surface.y_range), step=step, key="opt_y0", bind="query-params",
+                     **initial("opt_y0", float(surface.start[1])))
+    return x0, y0
+
+
+def _animation_buttons(steps: int) -> int:
+    """▶ Animate / ⏹ Stop / ⏩ +n steps / ⏮ Rewind over the paths (not ▶ Play / ⏭ Step: those name the race's panel)."""
+    frame, playing = st.session_state.get(FRAME_KEY), st.session_state.get(PLAYING_KEY, False)
+    if playing:
+        frame = min(steps, (frame or 0) + max(1, steps // FRAMES))
+        st.session_state[FRAME_KEY] = frame
+        if frame >= steps:
+            st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, None
+            st.rerun()  # redraw the page without the animation timer
+    c = st.columns([1, 1, 1, 1, 4], vertical_alignment="center")
+    if c[0].button("▶ Animate", key="opt_paths_play", disabled=playing, type="primary", width="stretch"):
+        st.session_state[PLAYING_KEY] = True
+        st.session_state[FRAME_KEY] = 0 if frame is None or frame >= steps else frame
+        st.rerun()
+    if c[1].button("⏹ Stop", key="opt_paths_pause", disabled=not playing, width="stretch"):
+        st.session_state[PLAYING_KEY] = False
+        st.rerun()
+    step_size = max(1, steps // 20)
+    if c[2].button(f"⏩ +{step_size} steps", key="opt_paths_step", width="stretch"):
+        st.session_state[PLAYING_KEY] = False
+        frame = min(steps, (0 if frame is None or frame >= steps else frame) + step_size)
+        st.session_state[FRAME_KEY] = None if frame >= steps else frame
+        st.rerun()
+    if c[3].button("⏮ Rewind", key="opt_paths_reset", width="stretch"):
+        st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, 0
+        st.rerun()
+    shown = steps if frame is None else min(frame, steps)
+    c[4].caption(f"Showing **step {shown} of {steps}**. Animate grows the paths step by step; click the contour plot to "
+                  "start elsewhere.")
+    return shown
+
+
+def paths_code(surface_name: str, kappa: float, noise: float, start: tuple, configs: dict[str, OptimizerConfig], steps: int) -> str:
+    """The PyTorch loop that draws these paths."""
+    formula = FORMULAS[surface_name].format(kappa=kappa, noise=noise)
+    makers = "\n".join(f'    "{n}": lambda p: {optimizer_code(c, "[p]")},' for n, c in configs.items())
+    noisy = ""
+    if surface_name == "Noisy bowl":
+        noisy = f"\n        p.grad += {noise:g} * torch.randn(2, dtype=torch.float64)  # a noisy gradient, like a minibatch's"
+    return f'''
+import torch
+
+def f(p):  # {surface_name}
+    x, y = p[0], p[1]
+    return {formula}
+
+optimizers = {{
+{makers}
+}}
+paths = {{}}
+for name, make in optimizers.items():
+    p = torch.tensor([{start[0]:g}, {start[1]:g}], dtype=torch.float64, requires_grad=True)  # the two "weights"
+    optimizer = make(p)
+    path = [p.detach().clone()]
+    for step in range({steps}):
+        optimizer.zero_grad()
+        loss = f(p)
+        loss.backward(){noisy}
+        optimizer.step()
+        path.append(p.detach().clone())
+    paths[name] = torch.stack(path)  # (steps + 1, 2)
+'''
+
+
+def paths_section(seed: int) -> None:
+    """Surface, optimizers and start; contour, 3D and loss-per-step views; Animate / Stop / +n steps / Rewind."""
+    playing = st.session_state.get(PLAYING_KEY, False)
+
+    @st.fragment(run_every=TICK if playing else None)
+    def view() -> None:
+        surface_name, kappa, noise, steps = _surface_controls()
+        surface = make_surface(surface_name, kappa, noise)
+        names = st.multiselect("Optimizers", OPTIMIZERS, key="opt_optimizers", bind="query-params",
+                               **initial("opt_optimizers", DEFAULT_OPTIMIZERS, "default"),
+                               help="Each is the real torch.optim class stepping a 2-element tensor (x, y).")
+        configs = optimizer_controls(names, surface_name)
+        start = _start_controls(surface)
+        if not configs:
+            st.info("Pick at least one optimizer above to draw its path.", icon="👆")
+            return
+        shown = _animation_buttons(steps)
+        key = (surface_name, kappa, noise, start, tuple(configs.values()), steps, seed)
+        frame, contour, surface_view, losses = path_figures(*key, shown, bool(st.session_state.get(PLAYING_KEY)))
+        for path in frame.values():
+            if path.message:
+                st.warning(f"✕ {path.message} — its path is cut there. Lower its learning rate.", icon="💥")
+        left, right = st.columns(2)
+        left.plotly_chart(contour, width="stretch", key="opt_fig_paths", on_select=_on_click, selection_mode="points")
+        right.plotly_chart(surface_view, width="stretch", key="opt_fig_3d")
+        st.plotly_chart(losses, width="stretch", key="opt_fig_path_loss")
+        show_code(paths_code(surface_name, kappa, noise, start, configs, steps))
+
+    view()
+
+
+# ----- 2 · schedules --------------------------------------------------------------------------------------------------
+def schedules_code(configs: dict[str, ScheduleConfig], lr: float, steps: int) -> str:
+    """The PyTorch loop that draws these learning-rate curves."""
+    # plain SGD has no momentum for OneCycleLR to cycle: make_scheduler turns cycle_momentum off, and so does this code
+    makers = "\n".join(f'    "{name}": lambda optimizer: {schedule_code(c, steps, lr, cycle_momentum=False)},'
+                       for name, c in configs.items())
+    return f'''
+import torch
+from torch.optim import lr_scheduler
+
+schedules = {{
+{makers}
+}}
+curves = {{}}
+for name, make in schedules.items():
+    optimizer = torch.optim.SGD(torch.nn.Linear(784, 10).parameters(), lr={lr:g})  # a fresh optimizer each
+    scheduler = make(optimizer)
+    curves[name] = []
+    for step in range({steps}):
+        curves[name].append(optimizer.param_groups[0]["lr"])
+        optimizer.step()  # in training: forward, loss.backward(), then optimizer.step()
+        if scheduler is not None:
+            scheduler.step()  # once per optimizer step, after optimizer.step()
+'''
+
+
+# ----- 3 · the race ---------------------------------------------------------------------------------------------------
+@st.cache_data(max_entries=4, show_spinner="Drawing synthetic digits…")
+def _digits(n_train: int, n_val: int, noise: float, seed: int) -> tuple:
+    return make_data(RaceSetup(n_train=n_train, n_val=n_val, noise=noise), seed)
+
+
+def race_data(setup: RaceSetup, seed: int) -> tuple:
+    """The shared digits, cached by what draws them (drawing takes a moment; epochs or batch size change nothing)."""
+    return _digits(setup.n_train, setup.n_val, setup.noise, seed)
+
+
+def render_race(group: RunGroup) -> None:
+    """Live: loss and accuracy overlaid, learning rates beneath, the results table, a ✕ on any run that diverged."""
+    loss, accuracy, rates = race_figures(group)
+    left, right = st.columns(2)
+    left.plotly_chart(loss, width="stretch", key="opt_fig_race_loss")
+    right.plotly_chart(accuracy, width="stretch", key="opt_fig_race_acc")
+    left, right = st.columns([2, 3])
+    left.plotly_chart(rates, width="stretch", key="opt_fig_race_lr")
+    table = pd.DataFrame(results(group)).set_index("configuration")
+    right.dataframe(table, width="stretch", key="opt_race_table", column_config={
+        "configuration": st.column_config.TextColumn("racer"),
+        "final val loss": st.column_config.NumberColumn("val loss", format="%.3f"),
+        "best val loss": st.column_config.NumberColumn("best loss", format="%.3f"),
+        "final val acc": st.column_config.NumberColumn("val acc", format="percent"),
+        "best val acc": st.column_config.NumberColumn("best acc", format="percent"),
+        "best acc at step": st.column_config.NumberColumn("at step"),
+        "lr now": st.column_config.NumberColumn(format="%.1e"),
+    })
+    right.caption("**val loss / val acc**: the latest evaluation on 500 held-out digits; **best**: the best so far "
+                  "(**at step**: when the best accuracy came).")
+    for name, (step, _) in diverged(group).items():
+        right.caption(f"💥 **{name}** diverged after step {step}: it stopped alone, its last finite weights kept; "
+                      "the others race on.")

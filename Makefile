@@ -32,6 +32,7 @@ test: $(STAMP) browser lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_training_loop.py
+	$(PY) benchmarks/bench_race.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/screenshots

@@ -23,3 +23,12 @@ PAGE_PATHS = [str(ROOT / spec.path) for spec in PAGES]
 def page_path(request) -> str:
     """Every chapter page the app lists."""
     return request.param
+
+
+@pytest.fixture
+def one_thread():
+    """Train and time on one torch thread, as the speed requirements are stated (and steady on a busy machine)."""
+    from dlplay.device import cpu_threads
+
+    with cpu_threads(1):
+        yield

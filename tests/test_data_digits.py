@@ -2,20 +2,10 @@
 
 import time
 
-import pytest
 import torch
 
 from dlplay.data import digits
 from dlplay.data.digits import DIGIT_CLASSES, make_digits
-
-
-@pytest.fixture
-def one_thread():
-    """Measure and train on one core, as the requirements are stated."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_shapes_range_and_balanced_labels():

@@ -65,14 +65,6 @@ def test_inside_tests_cover_the_analytic_area(kind, area):
     assert measured == pytest.approx(area, rel=0.02)
 
 
-@pytest.fixture
-def one_thread():
-    """Time on one core, as the requirement is stated."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_two_thousand_images_in_under_two_seconds(one_thread):
     make_shapes(10)  # warm-up

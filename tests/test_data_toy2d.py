@@ -129,14 +129,6 @@ def test_train_test_split_keeps_one_sample_each_side_and_rejects_bad_fractions()
             train_test_split(X, y, bad)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny full-batch steps run fastest on one thread (thread hand-offs dominate otherwise)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_spiral_is_learnable_by_a_small_mlp(one_thread):
     torch.manual_seed(0)

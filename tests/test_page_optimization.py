@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from dlplay.optim.factory import OptimizerConfig
@@ -19,14 +18,6 @@ from dlplay.ui.optimization_sections import FRAMES, paths_code, schedules_code
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "optimization.py")
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train fastest on one thread, and the test machine's cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def decode(values) -> np.ndarray:
@@ -189,3 +180,6 @@ def test_the_code_panels_run_and_draw_what_the_page_draws():
     exec(schedules_code(schedules, 0.2, 40), scope)
     for name, config in schedules.items():
         np.testing.assert_allclose(scope["curves"][name], lr_curve(config, 0.2, 40), rtol=1e-9)
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

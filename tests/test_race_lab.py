@@ -33,16 +33,6 @@ from dlplay.optim.race_lab import (
 )
 from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, lr_curve
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train fastest on one thread, and the test machine's cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = RaceSetup(n_train=160, n_val=80, hidden_size=16, batch_size=16, epochs=4, eval_every=5, eval_samples=80)
 
 
@@ -206,3 +196,6 @@ def test_race_code_is_python_naming_every_racer():
     for i, config in enumerate(DEFAULT_CONFIGS):
         assert config_name(i, config) in code
     assert "CosineAnnealingLR(opt, T_max=1860" in code and "torch.manual_seed(5)" in code
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

@@ -30,16 +30,6 @@ from dlplay.training.regularization_lab import (
     weight_norm,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train fastest on one thread, and the test machine's cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = LabConfig(n_train=40, n_val=60, hidden_size=16, depth=2, batch_size=8, epochs=30, seed=3)
 
 
@@ -209,3 +199,6 @@ def test_hidden_histograms_pool_each_run_layer_outputs_and_leave_the_thread_coun
     for name in group.runs:
         assert [h.fractions.tolist() for h in hists[name]] == [h.fractions.tolist() for h in expected[name]]
 
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

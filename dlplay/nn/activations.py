@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from dlplay.device import cpu_threads  # a probe is ~250 tiny ops: one thread is never slow
 
 # Name → the torch.nn.functional call; every function takes (x, alpha), only Leaky ReLU uses alpha.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
@@ -255,34 +255,10 @@ def build_stack(name: str, config: StackConfig, alpha: float = 0.01) -> nn.Seque
     return _stack(name, _linears(config), alpha)
 
 
-_threads_lock = threading.Lock()
-_threads_users = 0
-_threads_saved = 1
-
-
-@contextlib.contextmanager
-def _single_threaded():
-    """Run torch ops on one thread meanwhile: a probe is ~250 tiny ops, and when the cores are busy (other sessions,
-    other processes) OpenMP's two-thread hand-offs make it 10–40× slower than one thread; one thread is never slow."""
-    global _threads_users, _threads_saved
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0:
-                torch.set_num_threads(_threads_saved)
-
-
 @functools.lru_cache(maxsize=2)
 def _probe(config: StackConfig) -> tuple[tuple[nn.Linear, ...], torch.Tensor, torch.Tensor]:
     """The seeded layers and batch every activation is probed with: seed, build the Linear layers, draw X, draw y."""
-    with torch.random.fork_rng(devices=[]), _single_threaded():  # leave the caller's global RNG untouched
+    with torch.random.fork_rng(devices=[]), cpu_threads(1):  # leave the caller's global RNG untouched
         torch.manual_seed(config.seed)
         linears = _linears(config)
         X = torch.randn(config.batch_size, config.hidden_size)  # (B, H)
@@ -299,7 +275,7 @@ def gradient_norms(name: str, config: StackConfig, alpha: float = 0.01) -> torch
     _check_name(name)
     linears, X, y = _probe(config)
     model = _stack(name, linears, alpha)
-    with _single_threaded():
+    with cpu_threads(1):
         loss = F.mse_loss(model(X), y)
         grads = torch.autograd.grad(loss, [layer.weight for layer in linears])  # leaves .grad untouched
         return torch.stack([g.norm() for g in grads])  # (depth,)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dlplay.ui.registry import PARTS, pages_in
+from dlplay.lessons.registry import PARTS, pages_in
 from dlplay.ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="dlplay — deep-learning playground", page_icon="🧠", layout="wide")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dlplay.ui.registry import PARTS, pages_in
+from dlplay.lessons.registry import PARTS, pages_in
 
 st.title("🧠 dlplay — the deep-learning playground")
 st.markdown(

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # AppTest resolves page paths from the working directory
 os.environ.setdefault("DLPLAY_DATA_DIR", str(ROOT / ".pytest_cache" / "data"))  # never touch the user's data folder
 
-from dlplay.ui.registry import PAGES  # noqa: E402
+from dlplay.lessons.registry import PAGES  # noqa: E402
 
 # Home links pages through st.navigation, so it is tested inside app.py (test_pages_render.py), not alone.
 PAGE_PATHS = [str(ROOT / spec.path) for spec in PAGES]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dlplay.ui.registry import PAGES
+from dlplay.lessons.registry import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "tests" / "screenshots"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dlplay.ui.registry import PAGES, PARTS
+from dlplay.lessons.registry import PAGES, PARTS
 
 
 def test_page_renders_without_exception(page_path):

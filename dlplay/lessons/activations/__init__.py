@@ -1,0 +1,1 @@
+"""Activation functions (chapter 2)."""

@@ -1,0 +1,1 @@
+"""Backpropagation (chapter 3)."""

@@ -1,0 +1,1 @@
+"""Neural network fundamentals (chapter 1)."""

@@ -1,0 +1,1 @@
+"""Optimization algorithms (chapter 8)."""

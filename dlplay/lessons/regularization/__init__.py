@@ -1,0 +1,1 @@
+"""Regularization techniques (chapter 7)."""

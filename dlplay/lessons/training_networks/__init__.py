@@ -1,0 +1,1 @@
+"""Training neural networks (chapter 4)."""

@@ -1,6 +1,6 @@
 """How the app lists this chapter."""
 
-from dlplay.lessons.registry import PART_I, PageSpec
+from dlplay.lessons.spec import PART_I, PageSpec
 
 PAGE = PageSpec(
     path="chapters/activation_functions.py", title="Activation Functions", part=PART_I, chapter=2, icon="📈",

@@ -1,6 +1,6 @@
 """How the app lists this chapter."""
 
-from dlplay.lessons.registry import PART_I, PageSpec
+from dlplay.lessons.spec import PART_I, PageSpec
 
 PAGE = PageSpec(
     path="chapters/nn_fundamentals.py", title="Neural Network Fundamentals", part=PART_I, chapter=1, icon="🧩",

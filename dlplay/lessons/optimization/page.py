@@ -1,6 +1,6 @@
 """How the app lists this chapter."""
 
-from dlplay.lessons.registry import PART_II, PageSpec
+from dlplay.lessons.spec import PART_II, PageSpec
 
 PAGE = PageSpec(
     path="chapters/optimization.py", title="Optimization Algorithms", part=PART_II, chapter=8, icon="🏎️",

@@ -1,6 +1,6 @@
 """How the app lists this chapter."""
 
-from dlplay.lessons.registry import PART_II, PageSpec
+from dlplay.lessons.spec import PART_II, PageSpec
 
 PAGE = PageSpec(
     path="chapters/regularization.py", title="Regularization Techniques", part=PART_II, chapter=7, icon="🛡️",

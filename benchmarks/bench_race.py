@@ -26,7 +26,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dlplay.device import device_label, pick_device  # noqa: E402
-from dlplay.optim.race_lab import DEFAULT_CONFIGS, RaceSetup, build_race, make_data, race_figures, results, total_steps  # noqa: E402
+from dlplay.lessons.optimization.race_lab import (  # noqa: E402
+    DEFAULT_CONFIGS,
+    RaceSetup,
+    build_race,
+    make_data,
+    race_figures,
+    results,
+    total_steps,
+)
 
 
 def synchronize(device: torch.device) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlplay.nn.activations import (
+from dlplay.lessons.activations.activations import (
     ACTIVATION_NAMES,
     FACTS,
     INITS,
@@ -24,9 +24,9 @@ from dlplay.nn.activations import (
     softmax_steps,
     stack_code,
 )
+from dlplay.lessons.activations.figures import curves_figure, gradient_flow_figure, softmax_figure
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_seed
-from dlplay.viz.activations import curves_figure, gradient_flow_figure, softmax_figure
 
 DEFAULT_NAMES = ["Sigmoid", "Tanh", "ReLU", "Leaky ReLU", "GELU"]
 DEFAULT_LOGITS = "2, 1, 0.1"

@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from dlplay.nn.backprop_stepper import PRESETS, GraphTooLargeError, comparison_rows, stepper_for, torch_code
-from dlplay.nn.expression_parser import FUNCTIONS, ExpressionError, parse, variable_names
-from dlplay.nn.manual_backprop import MLPProblem, compare, manual_backward
-from dlplay.nn.scalar_autograd import MathDomainError
+from dlplay.lessons.backprop.expression_parser import FUNCTIONS, ExpressionError, parse, variable_names
+from dlplay.lessons.backprop.figures import computation_graph_figure, relative_error_figure
+from dlplay.lessons.backprop.manual_backprop import MLPProblem, compare, manual_backward
+from dlplay.lessons.backprop.scalar_autograd import MathDomainError
+from dlplay.lessons.backprop.stepper import PRESETS, GraphTooLargeError, comparison_rows, stepper_for, torch_code
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_seed
-from dlplay.viz.graph import computation_graph_figure, relative_error_figure
 
 STEPPER, SIGNATURE = "bp_stepper", "bp_signature"  # session-state slots (not widgets)
 PRESET_BY_KEY = {p.key: p for p in PRESETS}
@@ -170,7 +170,7 @@ def manual_section() -> None:
         f"large here (N = {batch_size} × {problem.output_size} = {n}), a relative error of N/2 − 1 = {n / 2 - 1:g}: "
         "a learning rate tuned with one of them is wrong for the other. Try batch_size 1, where N/2 = 1."
     )
-    show_code(inspect.getsource(manual_backward), label="🐍 The manual backward pass (dlplay.nn.manual_backprop)")
+    show_code(inspect.getsource(manual_backward), label="🐍 The manual backward pass (dlplay.lessons.backprop.manual_backprop)")
 
 
 expression_section()

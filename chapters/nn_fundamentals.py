@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from dlplay.data.features import FEATURES
 from dlplay.data.toy2d import REGRESSION_SETS
-from dlplay.models.mlp import ACTIVATION_MODULES
-from dlplay.nn.playground import (
+from dlplay.lessons.fundamentals.features import FEATURES
+from dlplay.lessons.fundamentals.playground import (
     DATASETS,
     MAX_LAYERS,
     MAX_NEURONS,
@@ -15,9 +14,10 @@ from dlplay.nn.playground import (
     build_run,
     playground_code,
 )
+from dlplay.lessons.fundamentals.sections import inspector_section, live_view, perceptron_section
+from dlplay.models.mlp import ACTIVATION_MODULES
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.playground_sections import inspector_section, live_view, perceptron_section
 from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_panel import training_panel
 

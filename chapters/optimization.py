@@ -4,8 +4,8 @@ import dataclasses
 
 import streamlit as st
 
-from dlplay.optim.factory import OPTIMIZERS
-from dlplay.optim.race_lab import (
+from dlplay.lessons.optimization.figures import lr_curves
+from dlplay.lessons.optimization.race_lab import (
     DEFAULT_CONFIGS,
     LETTERS,
     MAX_CONFIGS,
@@ -18,9 +18,7 @@ from dlplay.optim.race_lab import (
     race_code,
     signature,
 )
-from dlplay.optim.schedules import SCHEDULES, ScheduleConfig
-from dlplay.ui.code_panel import show_code
-from dlplay.ui.optimization_sections import (
+from dlplay.lessons.optimization.sections import (
     DEFAULT_SCHEDULES,
     PATH_LRS,
     bound,
@@ -33,9 +31,11 @@ from dlplay.ui.optimization_sections import (
     schedules_code,
     slug,
 )
+from dlplay.optim.factory import OPTIMIZERS
+from dlplay.optim.schedules import SCHEDULES, ScheduleConfig
+from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_panel import training_panel
-from dlplay.viz.optim import lr_curves
 
 
 def schedule_params(name: str) -> ScheduleConfig:

@@ -8,10 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS
-from dlplay.models.mlp import ACTIVATION_MODULES
-from dlplay.nn.dropout_view import dropout_view, hidden_sample
-from dlplay.training.race import RunGroup
-from dlplay.training.regularization_lab import (
+from dlplay.lessons.regularization.dropout_view import dropout_view, hidden_sample
+from dlplay.lessons.regularization.figures import (
+    boundary_figure,
+    dropout_figure,
+    histogram_grid,
+    mark_best,
+    race_figure,
+    weight_norm_figure,
+)
+from dlplay.lessons.regularization.lab import (
     DEFAULT_CONFIGS,
     LAB_OPTIMIZERS,
     LETTERS,
@@ -29,17 +35,11 @@ from dlplay.training.regularization_lab import (
     results,
     signature,
 )
+from dlplay.models.mlp import ACTIVATION_MODULES
+from dlplay.training.race import RunGroup
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_panel import is_playing, training_panel
-from dlplay.viz.regularization import (
-    boundary_figure,
-    dropout_figure,
-    histogram_grid,
-    mark_best,
-    race_figure,
-    weight_norm_figure,
-)
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 WEIGHT_DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]

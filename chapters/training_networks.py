@@ -3,10 +3,8 @@
 import streamlit as st
 
 from dlplay.data.torchvision_sets import data_dir
-from dlplay.training.evaluation import build_lab_run, lab_max_steps, set_max_steps, train_code
-from dlplay.ui.code_panel import show_code
-from dlplay.ui.sidebar import current_device, current_seed
-from dlplay.ui.training_lab_sections import (
+from dlplay.lessons.training_networks.evaluation import build_lab_run, lab_max_steps, train_code
+from dlplay.lessons.training_networks.sections import (
     batch_notes,
     cached_data,
     data_notice,
@@ -15,6 +13,8 @@ from dlplay.ui.training_lab_sections import (
     loss_functions_section,
     render_live,
 )
+from dlplay.ui.code_panel import show_code
+from dlplay.ui.sidebar import current_device, current_seed
 from dlplay.ui.training_panel import session_run, training_panel
 
 st.title("🏋️ Training neural networks")
@@ -53,7 +53,7 @@ def build():
 
 run = session_run("tn", signature, build)
 run.set_lr(config.lr)  # live: the next step uses the new rate
-set_max_steps(run, lab_max_steps(config.epochs, n_train, config.batch_size))
+run.set_max_steps(lab_max_steps(config.epochs, n_train, config.batch_size))
 run = training_panel("tn", signature, build, render_live, device=device, step_size=20)
 show_code(train_code(config, len(data.classes)), label="🐍 PyTorch: chapter 4.2's train() with these settings")
 

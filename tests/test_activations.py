@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from dlplay.nn.activations import (
+from dlplay.lessons.activations.activations import (
     ACTIVATION_NAMES,
     FACTS,
     INITS,

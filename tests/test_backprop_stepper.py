@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from torch.testing import assert_close
 
-from dlplay.nn.backprop_stepper import (
+from dlplay.lessons.backprop.expression_parser import parse, torch_gradients
+from dlplay.lessons.backprop.figures import ACCENT, computation_graph_figure, layered_positions, relative_error_figure
+from dlplay.lessons.backprop.stepper import (
     MAX_COLUMNS,
     MAX_NODES,
     PRESETS,
@@ -19,8 +21,6 @@ from dlplay.nn.backprop_stepper import (
     stepper_for,
     torch_code,
 )
-from dlplay.nn.expression_parser import parse, torch_gradients
-from dlplay.viz.graph import ACCENT, computation_graph_figure, layered_positions, relative_error_figure
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_expression_parser import random_text  # noqa: E402  (the same random grammar texts)

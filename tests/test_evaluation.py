@@ -11,8 +11,7 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from dlplay.data.torchvision_sets import ImageData, load_image_data
-from dlplay.models.mlp import MLP
-from dlplay.training.evaluation import (
+from dlplay.lessons.training_networks.evaluation import (
     LabConfig,
     build_lab_run,
     chance_loss,
@@ -23,11 +22,11 @@ from dlplay.training.evaluation import (
     lab_model,
     misclassified,
     predictions,
-    set_max_steps,
     stop_if_exploded,
     stuck_at_chance,
     train_code,
 )
+from dlplay.models.mlp import MLP
 from dlplay.training.history import History
 
 
@@ -80,13 +79,13 @@ def test_max_steps_and_live_epoch_changes():
     run = build_lab_run(LabConfig(hidden_size=16, batch_size=32, epochs=1, eval_every=1), data)
     run.step(10)
     assert run.steps == 2 and run.status == "finished"
-    set_max_steps(run, lab_max_steps(2, 64, 32))
+    run.set_max_steps(lab_max_steps(2, 64, 32))
     assert run.status == "ready"
     run.step(10)
     assert run.steps == 4 and run.status == "finished"
     run2 = build_lab_run(LabConfig(hidden_size=16, batch_size=32, epochs=5), data)
     run2.step(3)
-    set_max_steps(run2, 2)  # fewer epochs than already trained: the run is done
+    run2.set_max_steps(2)  # fewer epochs than already trained: the run is done
     assert run2.stopped and run2.step(5)["step"] == 3
 
 

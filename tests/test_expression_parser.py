@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-import dlplay.nn.expression_parser as parser_module
-from dlplay.nn.expression_parser import (
+import dlplay.lessons.backprop.expression_parser as parser_module
+from dlplay.lessons.backprop.expression_parser import (
     MAX_DEPTH,
     ExpressionError,
     build_values,
@@ -20,7 +20,7 @@ from dlplay.nn.expression_parser import (
     torch_gradients,
     variable_names,
 )
-from dlplay.nn.scalar_autograd import MathDomainError, topological_order
+from dlplay.lessons.backprop.scalar_autograd import MathDomainError, topological_order
 
 VALUES = {"x": 0.7, "y": 1.6, "z": -1.2}
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from dlplay.data.features import FEATURE_CODE, FEATURES, FeatureTransform, make_features
+from dlplay.lessons.fundamentals.features import FEATURE_CODE, FEATURES, FeatureTransform, make_features
 
 X = torch.tensor([[1.0, -2.0], [0.5, 3.0], [-4.0, 0.25], [2.0, 2.0]])
 

@@ -6,9 +6,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
+from dlplay.lessons.fundamentals.forward_inspector import forward_code, inspect_forward
+from dlplay.lessons.fundamentals.playground import PlaygroundConfig, build_run
 from dlplay.models.mlp import MLP
-from dlplay.nn.forward_inspector import forward_code, inspect_forward
-from dlplay.nn.playground import PlaygroundConfig, build_run
 
 
 @pytest.mark.parametrize(("hidden_sizes", "activation"), [((8, 8, 6), "Tanh"), ((4, 2), "ReLU"), ((), "Tanh"), ((3,), "Sigmoid"),

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from dlplay.nn.losses import (
+from dlplay.lessons.training_networks.losses import (
     LAB_LOSS_NOTES,
     LAB_LOSSES,
     LOSS_NOTES,

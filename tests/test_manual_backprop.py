@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from dlplay.nn.manual_backprop import (
+from dlplay.lessons.backprop.manual_backprop import (
     MLPProblem,
     autograd_backward,
     compare,

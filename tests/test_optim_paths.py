@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from dlplay.lessons.optimization.paths import ESCAPE_MARGIN, PathConfig, PathRunner, compare_paths, optimizer_path
+from dlplay.lessons.optimization.surfaces import SURFACES, Surface
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
-from dlplay.optim.paths import ESCAPE_MARGIN, PathConfig, PathRunner, compare_paths, optimizer_path
-from dlplay.optim.surfaces import SURFACES, Surface
 
 # Written out here, independently of the factory.
 TORCH_OPTIMIZERS = {

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from dlplay.optim.surfaces import SURFACES, Surface, grid_values, noisy_bowl, quadratic_bowl
+from dlplay.lessons.optimization.surfaces import SURFACES, Surface, grid_values, noisy_bowl, quadratic_bowl
 
 # Written out here in plain Python, independently of the core.
 FORMULAS = {

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
-from dlplay.nn.activations import StackConfig, gradient_norms
+from dlplay.lessons.activations.activations import StackConfig, gradient_norms
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "activation_functions.py")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dlplay.nn.backprop_stepper import PRESETS, stepper_for
-from dlplay.nn.expression_parser import ExpressionError, parse
+from dlplay.lessons.backprop.expression_parser import ExpressionError, parse
+from dlplay.lessons.backprop.stepper import PRESETS, stepper_for
 
 PAGE = str(Path(__file__).resolve().parents[1] / "chapters" / "backpropagation.py")
 

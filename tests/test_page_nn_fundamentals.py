@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dlplay.data.features import FEATURES
-from dlplay.nn.playground import SPIRAL_PRESET
+from dlplay.lessons.fundamentals.features import FEATURES
+from dlplay.lessons.fundamentals.playground import SPIRAL_PRESET
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "nn_fundamentals.py")
 RUN = "nn_mlp__run"

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dlplay.lessons.optimization.paths import compare_paths
+from dlplay.lessons.optimization.sections import FRAMES, paths_code, schedules_code
+from dlplay.lessons.optimization.surfaces import SURFACES
 from dlplay.optim.factory import OptimizerConfig
-from dlplay.optim.paths import compare_paths
 from dlplay.optim.schedules import ScheduleConfig, lr_curve
-from dlplay.optim.surfaces import SURFACES
-from dlplay.ui.optimization_sections import FRAMES, paths_code, schedules_code
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "optimization.py")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlplay.data.toy2d import make_classification
-from dlplay.nn.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
+from dlplay.lessons.fundamentals.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
 
 
 def points(name: str, n: int = 100, seed: int = 0):

@@ -10,8 +10,7 @@ import torch
 from torch.optim import lr_scheduler
 from torch.testing import assert_close
 
-from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig, make_optimizer
-from dlplay.optim.race_lab import (
+from dlplay.lessons.optimization.race_lab import (
     DEFAULT_CONFIGS,
     RaceConfig,
     RaceSetup,
@@ -31,6 +30,7 @@ from dlplay.optim.race_lab import (
     steps_per_epoch,
     total_steps,
 )
+from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig, make_optimizer
 from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, lr_curve
 
 SMALL = RaceSetup(n_train=160, n_val=80, hidden_size=16, batch_size=16, epochs=4, eval_every=5, eval_samples=80)

@@ -8,9 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from dlplay.nn.dropout_view import block_outputs, dropout_view, hidden_sample, layer_histograms
-from dlplay.training.race import RunGroup
-from dlplay.training.regularization_lab import (
+from dlplay.lessons.regularization.dropout_view import block_outputs, dropout_view, hidden_sample, layer_histograms
+from dlplay.lessons.regularization.lab import (
     DEFAULT_CONFIGS,
     LabConfig,
     RegConfig,
@@ -29,6 +28,7 @@ from dlplay.training.regularization_lab import (
     steps_per_epoch,
     weight_norm,
 )
+from dlplay.training.race import RunGroup
 
 SMALL = LabConfig(n_train=40, n_val=60, hidden_size=16, depth=2, batch_size=8, epochs=30, seed=3)
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from dlplay.nn.scalar_autograd import MathDomainError, Value, leaves, topological_order, variables
+from dlplay.lessons.backprop.scalar_autograd import MathDomainError, Value, leaves, topological_order, variables
 
 
 def _pair(value: float, name: str) -> tuple[Value, torch.Tensor]:

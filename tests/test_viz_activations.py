@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from numpy.testing import assert_allclose
 
-from dlplay.nn.activations import StackConfig, curves, gradient_flow, softmax_steps
-from dlplay.viz.activations import COLORS, curves_figure, gradient_flow_figure, softmax_figure
+from dlplay.lessons.activations.activations import StackConfig, curves, gradient_flow, softmax_steps
+from dlplay.lessons.activations.figures import COLORS, curves_figure, gradient_flow_figure, softmax_figure
 
 
 def test_curves_figure_has_one_line_per_activation_with_its_data():

@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dlplay.nn.losses import bce_curves, regression_curves
-from dlplay.viz.evaluation import confusion_matrix_figure, misclassified_figure
-from dlplay.viz.losses import loss_curves_figure
+from dlplay.lessons.training_networks.evaluation_figures import confusion_matrix_figure, misclassified_figure
+from dlplay.lessons.training_networks.loss_figures import loss_curves_figure
+from dlplay.lessons.training_networks.losses import bce_curves, regression_curves
 
 
 def test_loss_curves_figure_has_loss_and_gradient_panels():

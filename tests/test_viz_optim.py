@@ -5,11 +5,11 @@ import plotly.graph_objects as go
 import pytest
 from numpy.testing import assert_allclose
 
+from dlplay.lessons.optimization.figures import contour_with_paths, cut_marker, loss_curves, lr_curves, spans_decades, surface_3d
+from dlplay.lessons.optimization.paths import Path, compare_paths
+from dlplay.lessons.optimization.surfaces import SURFACES, grid_values
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
-from dlplay.optim.paths import Path, compare_paths
 from dlplay.optim.schedules import ScheduleConfig, lr_curve
-from dlplay.optim.surfaces import SURFACES, grid_values
-from dlplay.viz.optim import contour_with_paths, cut_marker, loss_curves, lr_curves, spans_decades, surface_3d
 
 ROSENBROCK = SURFACES["Rosenbrock"]
 

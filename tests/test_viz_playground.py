@@ -9,11 +9,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from dlplay.data.features import FEATURES
-from dlplay.nn.forward_inspector import inspect_forward
-from dlplay.nn.playground import SPIRAL_PRESET, SPIRAL_PRESET_STEPS, PlaygroundConfig, build_run, grid_view, playground_code
-from dlplay.training.history import History
-from dlplay.viz.playground import (
+from dlplay.lessons.fundamentals.features import FEATURES
+from dlplay.lessons.fundamentals.figures import (
     decision_figure,
     decision_line,
     errors_figure,
@@ -22,6 +19,16 @@ from dlplay.viz.playground import (
     neuron_maps_figure,
     perceptron_figure,
 )
+from dlplay.lessons.fundamentals.forward_inspector import inspect_forward
+from dlplay.lessons.fundamentals.playground import (
+    SPIRAL_PRESET,
+    SPIRAL_PRESET_STEPS,
+    PlaygroundConfig,
+    build_run,
+    grid_view,
+    playground_code,
+)
+from dlplay.training.history import History
 
 
 def traces(fig, kind):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from dlplay.nn.dropout_view import Histogram, dropout_view
+from dlplay.lessons.regularization.dropout_view import Histogram, dropout_view
+from dlplay.lessons.regularization.figures import boundary_figure, dropout_figure, histogram_grid, mark_best, weight_norm_figure
 from dlplay.training.history import History
-from dlplay.viz.regularization import boundary_figure, dropout_figure, histogram_grid, mark_best, weight_norm_figure
 from dlplay.viz.training import COLORS, loss_figure
 
 

@@ -46,8 +46,12 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int = 600) -> tuple[np.
     n = len(x)
     if n <= max_points:
         return x, y
-    edges = np.linspace(0, n, max_points + 1).astype(int)
-    xs = np.array([x[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
-    ys = np.array([np.nanmean(y[a:b]) if np.isfinite(y[a:b]).any() else np.nan for a, b in zip(edges[:-1], edges[1:])])
+    starts = np.linspace(0, n, max_points + 1).astype(int)[:-1]  # each bucket's first index (buckets are never empty)
+    counts = np.diff(np.append(starts, n))
+    xs = np.add.reduceat(x, starts) / counts
+    finite = np.isfinite(y)
+    finite_counts = np.add.reduceat(finite.astype(float), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ys = np.add.reduceat(np.where(finite, y, 0.0), starts) / finite_counts  # nanmean; a bucket of NaN stays NaN
     xs[-1], ys[-1] = x[-1], y[-1]
     return xs, ys

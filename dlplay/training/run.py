@@ -120,6 +120,22 @@ class TrainingRun(Paced):
         """(steps/s, samples/s) over the latest chunk."""
         return self.last_rate, self.last_rate * self.batch_size
 
+    def stop(self, status: str, message: str) -> None:
+        """End the run from outside (e.g. a divergence a page detects): status is "diverged", "finished"…"""
+        if status == "ready":
+            raise ValueError("stop() ends a run: use a final status")
+        with self._lock:
+            self.status, self.message = status, message
+
+    def set_max_steps(self, max_steps: int | None) -> None:
+        """Change when the run finishes, live: a finished run with steps to go resumes, one past the new end finishes."""
+        with self._lock:
+            self.config.max_steps = max_steps
+            if self.status == "finished" and (max_steps is None or self.steps < max_steps):
+                self.status, self.message = "ready", ""
+            elif self.status == "ready" and max_steps is not None and self.steps >= max_steps:
+                self.status, self.message = "finished", f"Finished {self.steps} steps ({self.epoch:.1f} epochs)."
+
     # ----- training ----------------------------------------------------------------------------------------------
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The next minibatch of a seeded per-epoch shuffle, sliced from device-resident tensors."""

@@ -8,17 +8,7 @@ import streamlit as st
 import torch
 
 from dlplay.data.torchvision_sets import IMAGE_DATASETS, ImageData, load_image_data
-from dlplay.nn.losses import (
-    LAB_LOSS_NOTES,
-    LAB_LOSSES,
-    LOSS_NOTES,
-    bce_curves,
-    cross_entropy_curves,
-    loss_code,
-    regression_curves,
-)
-from dlplay.optim.factory import OPTIMIZERS
-from dlplay.training.evaluation import (
+from dlplay.lessons.training_networks.evaluation import (
     LAB_DATASETS,
     LabConfig,
     chance_loss,
@@ -30,10 +20,20 @@ from dlplay.training.evaluation import (
     stop_if_exploded,
     stuck_at_chance,
 )
+from dlplay.lessons.training_networks.evaluation_figures import confusion_matrix_figure, misclassified_figure
+from dlplay.lessons.training_networks.loss_figures import loss_curves_figure
+from dlplay.lessons.training_networks.losses import (
+    LAB_LOSS_NOTES,
+    LAB_LOSSES,
+    LOSS_NOTES,
+    bce_curves,
+    cross_entropy_curves,
+    loss_code,
+    regression_curves,
+)
+from dlplay.optim.factory import OPTIMIZERS
 from dlplay.training.run import TrainingRun
 from dlplay.ui.code_panel import show_code
-from dlplay.viz.evaluation import confusion_matrix_figure, misclassified_figure
-from dlplay.viz.losses import loss_curves_figure
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 SPAN = (-5.0, 5.0)  # the regression losses' prediction axis

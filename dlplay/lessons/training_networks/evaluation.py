@@ -10,8 +10,8 @@ import torch.nn.functional as F
 
 from dlplay.data.torchvision_sets import IMAGE_DATASETS, ImageData
 from dlplay.device import seed_everything
+from dlplay.lessons.training_networks.losses import LAB_LOSS_CODE, make_lab_loss
 from dlplay.models.mlp import MLP
-from dlplay.nn.losses import LAB_LOSS_CODE, make_lab_loss
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.history import History
 from dlplay.training.run import RunConfig, TrainingRun
@@ -70,7 +70,7 @@ class LabConfig:
     n_test: int = 1000  # held-out images, used for validation curves and the evaluation
     hidden_size: int = 256  # width of each hidden layer, as in MLP(784, 256, 10)
     depth: int = 2  # hidden layers; 2 is the curriculum's MLP
-    loss: str = "Cross-entropy"  # a key of dlplay.nn.losses.LAB_LOSSES
+    loss: str = "Cross-entropy"  # a key of dlplay.lessons.training_networks.losses.LAB_LOSSES
     optimizer: str = "Adam"  # one of dlplay.optim.factory.OPTIMIZERS
     lr: float = 1e-3  # Adam's usual default step size
     batch_size: int = 64  # images per optimizer step
@@ -106,15 +106,6 @@ def build_lab_run(config: LabConfig, data: ImageData, device: torch.device | str
     )
 
 
-def set_max_steps(run: TrainingRun, max_steps: int) -> None:
-    """Change when a run finishes, live: a finished run with steps to go resumes, a run past the new end finishes."""
-    run.config.max_steps = max_steps
-    if run.status == "finished" and run.steps < max_steps:
-        run.status, run.message = "ready", ""
-    elif run.status == "ready" and run.steps >= max_steps:
-        run.status, run.message = "finished", f"Finished {run.steps} steps ({run.epoch:.1f} epochs)."
-
-
 def stop_if_exploded(run: TrainingRun, factor: float = 100.0) -> bool:
     """Stop a run whose batch loss rose above factor × its first value; True if this call stopped it.
 
@@ -128,11 +119,10 @@ def stop_if_exploded(run: TrainingRun, factor: float = 100.0) -> bool:
     bad = next((i for i, loss in enumerate(losses) if loss > limit), None)
     if bad is None:
         return False
-    run.status = "diverged"
-    run.message = (
+    run.stop("diverged", (
         f"The loss jumped from {losses[0]:.3g} to {losses[bad]:.3g} at step {bad + 1}: the learning rate is too large "
         "and training diverged (the weights it reached are useless). Lower the learning rate and press Reset."
-    )
+    ))
     return True
 
 

@@ -9,8 +9,8 @@ import torch
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS, make_classification, train_test_split
 from dlplay.device import cpu_threads, seed_everything
+from dlplay.lessons.regularization.dropout_view import Histogram, block_outputs, layer_histograms
 from dlplay.models.mlp import ACTIVATION_MODULES, MLP
-from dlplay.nn.dropout_view import Histogram, block_outputs, layer_histograms
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.race import RunGroup
 from dlplay.training.run import RunConfig, TrainingRun

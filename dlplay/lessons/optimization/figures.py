@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import torch
 from plotly.colors import qualitative
 
-from dlplay.optim.paths import Path
-from dlplay.optim.surfaces import Surface, grid_values
+from dlplay.lessons.optimization.paths import Path
+from dlplay.lessons.optimization.surfaces import Surface, grid_values
 
 COLORS = qualitative.D3  # the same colour order as the training charts
 # light, low-contrast blues so coloured paths stand out on top; dark blue marks the low ground

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dlplay.nn.expression_parser import build_values, parse, to_python, torch_gradients, variable_names
-from dlplay.nn.scalar_autograd import OPS, Value, is_number_label, topological_order
+from dlplay.lessons.backprop.expression_parser import build_values, parse, to_python, torch_gradients, variable_names
+from dlplay.lessons.backprop.scalar_autograd import OPS, Value, is_number_label, topological_order
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 MAX_NODES = 60  # more boxes than this do not fit a readable graph

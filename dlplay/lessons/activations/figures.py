@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from dlplay.nn.activations import ACTIVATION_NAMES
+from dlplay.lessons.activations.activations import ACTIVATION_NAMES
 
 # One fixed colour per activation, so Sigmoid is the same blue in every chart of the page.
 COLORS = {name: qualitative.D3[i % len(qualitative.D3)] for i, name in enumerate(ACTIVATION_NAMES)}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from dlplay.nn.scalar_autograd import Value, as_value
+from dlplay.lessons.backprop.scalar_autograd import Value, as_value
 
 FUNCTIONS = ("tanh", "exp", "relu", "sigmoid", "log")
 MAX_LENGTH = 300  # characters: a graph bigger than this is unreadable anyway

@@ -9,10 +9,7 @@ import streamlit as st
 import torch
 
 from dlplay.data.toy2d import make_classification
-from dlplay.nn.forward_inspector import forward_code, inspect_forward
-from dlplay.nn.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
-from dlplay.nn.playground import PlaygroundRun, grid_view
-from dlplay.viz.playground import (
+from dlplay.lessons.fundamentals.figures import (
     decision_figure,
     errors_figure,
     layer_figure,
@@ -20,6 +17,9 @@ from dlplay.viz.playground import (
     neuron_maps_figure,
     perceptron_figure,
 )
+from dlplay.lessons.fundamentals.forward_inspector import forward_code, inspect_forward
+from dlplay.lessons.fundamentals.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
+from dlplay.lessons.fundamentals.playground import PlaygroundRun, grid_view
 
 PERCEPTRON_SETS = {"Gaussians — separable": "gaussians", "XOR — not separable": "xor", "Moons — almost": "moons",
                    "Circle — not separable": "circle"}

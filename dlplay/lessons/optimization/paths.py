@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from dlplay.lessons.optimization.surfaces import Surface
 from dlplay.optim.factory import OptimizerConfig, make_optimizer
-from dlplay.optim.surfaces import Surface
 
 DTYPE = torch.float64  # float64 so long, slow paths (Adagrad, tiny lr) are not rounding noise
 ESCAPE_MARGIN = 5.0  # a path is cut once it is more than this many plot widths off the plot

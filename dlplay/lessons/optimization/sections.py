@@ -7,14 +7,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, surface_3d
+from dlplay.lessons.optimization.paths import Path, compare_paths
+from dlplay.lessons.optimization.race_lab import (
+    RaceSetup,
+    diverged,
+    make_data,
+    optimizer_code,
+    race_figures,
+    results,
+    schedule_code,
+)
+from dlplay.lessons.optimization.surfaces import SURFACES, Surface, noisy_bowl, quadratic_bowl
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
-from dlplay.optim.paths import Path, compare_paths
-from dlplay.optim.race_lab import RaceSetup, diverged, make_data, optimizer_code, race_figures, results, schedule_code
 from dlplay.optim.schedules import ScheduleConfig, lr_curve
-from dlplay.optim.surfaces import SURFACES, Surface, noisy_bowl, quadratic_bowl
 from dlplay.training.race import RunGroup
 from dlplay.ui.code_panel import show_code
-from dlplay.viz.optim import contour_with_paths, loss_curves, surface_3d
 
 SURFACE_NAMES = ("Quadratic bowl", "Rosenbrock", "Beale", "Himmelblau", "Saddle", "Noisy bowl")
 FORMULAS = {  # f(x, y) of each surface as PyTorch source, for the code panel
@@ -134,7 +142,7 @@ def optimizer_controls(names: list[str], surface_name: str) -> dict[str, Optimiz
 def _cached_paths(surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int) -> dict:
     surface = make_surface(surface_name, kappa, noise)
     paths = compare_paths(surface, start, {c.name: c for c in configs}, steps, seed)
-    # plain values only: the cache pickles them, and Path objects would not survive a reload of dlplay.optim.paths
+    # plain values only: the cache pickles them, and Path objects would not survive a reload of dlplay.lessons.optimization.paths
     return {name: (p.points, p.losses, p.diverged_at, p.message) for name, p in paths.items()}
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from dlplay.data.features import FEATURE_CODE, FeatureTransform
 from dlplay.data.toy2d import CLASSIFICATION_SETS, REGRESSION_SETS, make_classification, make_regression, train_test_split
 from dlplay.device import cpu_threads, seed_everything
+from dlplay.lessons.fundamentals.features import FEATURE_CODE, FeatureTransform
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.run import RunConfig, TrainingRun
@@ -28,7 +28,7 @@ class PlaygroundConfig:
     noise: float = 0.0  # label/position noise, 0–0.5 as TF Playground's 0–50 %
     test_fraction: float = 0.5  # share of the points held out as the test set
     n_samples: int = 500  # points generated before the split
-    features: tuple[str, ...] = ("x₁", "x₂")  # input features, names of dlplay.data.features.FEATURES
+    features: tuple[str, ...] = ("x₁", "x₂")  # input features, names of dlplay.lessons.fundamentals.features.FEATURES
     hidden_sizes: tuple[int, ...] = (4, 2)  # neurons per hidden layer; () = a linear model
     activation: str = "Tanh"  # a key of dlplay.models.mlp.ACTIVATION_MODULES
     optimizer: str = "SGD"  # a name of dlplay.optim.factory.OPTIMIZERS (TF Playground uses plain SGD)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dlplay.nn.dropout_view import DropoutView, Histogram
+from dlplay.lessons.regularization.dropout_view import DropoutView, Histogram
 from dlplay.training.history import History, downsample
 from dlplay.viz.training import COLORS, _layout
 

@@ -1,1 +1,0 @@
-"""Teaching cores: scalar autograd, convolution stepper, attention internals."""

@@ -1,0 +1,1 @@
+"""Recurrent neural networks (chapter 6)."""

@@ -103,8 +103,7 @@ def make_colour_images(n_per_class: int, seed: int = 0, size: int = 32) -> tuple
     dy = pix.view(1, size, 1) - cy.view(n, 1, 1)  # (N, H, 1)
     cos, sin = torch.cos(angle).view(n, 1, 1), torch.sin(angle).view(n, 1, 1)
     u, v = cos * dx + sin * dy, -sin * dx + cos * dy  # (N, H, W): pixel in the object's rotated frame
-    view = (t.view(n, 1, 1) for t in (r, width, period, phase_u, phase_v))
-    r3, width3, period3, phase_u3, phase_v3 = view
+    r3, width3, period3, phase_u3, phase_v3 = (t.view(n, 1, 1) for t in (r, width, period, phase_u, phase_v))
 
     solid = _coverage(_shape_sdf(y.clamp_max(_SHAPES - 1), u, v, r3, width3))
     patch_sdf = torch.where(square_patch.view(n, 1, 1), torch.maximum(u.abs(), v.abs()), (u.square() + v.square()).sqrt())
@@ -115,7 +114,7 @@ def make_colour_images(n_per_class: int, seed: int = 0, size: int = 32) -> tuple
     background, foreground = _colours(n, gen)
     # A gentle linear gradient in a random direction, so backgrounds are not flat.
     g_angle = 2 * math.pi * torch.rand(n, generator=gen)
-    ramp = (torch.cos(g_angle).view(n, 1, 1) * pix.view(1, 1, size) + torch.sin(g_angle).view(n, 1, 1) * pix.view(1, size, 1))
+    ramp = torch.cos(g_angle).view(n, 1, 1) * pix.view(1, 1, size) + torch.sin(g_angle).view(n, 1, 1) * pix.view(1, size, 1)
     ramp = _GRADIENT * torch.rand(n, 1, 1, generator=gen) * ramp / size  # (N, H, W)
     back = background.view(n, 3, 1, 1) + ramp[:, None]  # (N, 3, H, W)
     X = back * (1 - alpha) + foreground.view(n, 3, 1, 1) * alpha

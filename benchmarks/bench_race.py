@@ -5,7 +5,7 @@ results table and serialize them as Streamlit does (`fig.to_json()`, a pyarrow t
 Headless = the same four runs built identically (same data, seed, configurations), each trained N steps with
 `run.step(...)` one after another, evaluated at the same steps. Target: live ≤ 1.3 × headless.
 
-Run: `.venv/bin/python benchmarks/bench_race.py [--epochs 20] [--repeats 3] [--chunk 0.2] [--threads 1] [--device cpu]`.
+Run: `.venv/bin/python benchmarks/bench_race.py [--epochs 20] [--repeats 3] [--chunk 0.2] [--threads 0] [--device cpu]`.
 Prints both times and their ratio (medians of interleaved repeats), by the wall clock and by this process's CPU time
 (the fairer clock on a machine shared with other work), and how often the live view updates.
 """
@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dlplay.device import device_label, pick_device  # noqa: E402
+from dlplay.device import configure_threads, device_label, pick_device  # noqa: E402
 from dlplay.lessons.optimization.race_lab import (  # noqa: E402
     DEFAULT_CONFIGS,
     RaceSetup,
@@ -81,18 +81,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=RaceSetup().epochs, help="N = epochs × steps per epoch (62 by default)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--chunk", type=float, default=0.2, help="chunk_seconds of the live page")
-    parser.add_argument("--threads", type=int, default=RaceSetup().threads,
-                        help="torch threads per run while stepping (0: torch's default)")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads for the process (0: the app's policy)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     device = pick_device(args.device)
-    setup = dataclasses.replace(RaceSetup(), epochs=args.epochs, threads=args.threads or None)
+    threads = configure_threads(args.threads or None)
+    setup = dataclasses.replace(RaceSetup(), epochs=args.epochs)
     n = total_steps(setup)
     data = make_data(setup, args.seed)
     print(f"{len(DEFAULT_CONFIGS)} racers × {n} steps · MLP(784, {setup.hidden_size}, 10) · batch {setup.batch_size} · "
           f"{setup.n_train} synthetic digits · {device_label(device)}, "
-          f"{setup.threads or torch.get_num_threads()} thread(s) per run · chunk {args.chunk} s")
+          f"{threads} torch thread(s) · chunk {args.chunk} s")
     _, _, warm = headless(setup, data, args.seed, device)  # warm-up: allocator, kernels, first-call overheads …
     render(warm)  # … and the first imports and calls of plotly's and pyarrow's serializers
     times = {"live": [], "headless": []}  # (wall seconds, CPU seconds) per repeat

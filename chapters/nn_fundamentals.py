@@ -59,15 +59,21 @@ st.markdown(
     "any shape — each hidden neuron computes a simple map of the input, and the next layer combines them. "
     "**Forward propagation** is just z = W·x + b and a = act(z), layer after layer."
 )
-perceptron_tab, playground_tab, forward_tab = st.tabs(TABS, default=TABS[1])
+# Lazy tabs: only the open one runs (and the URL remembers it); each section is a fragment, so its widgets re-run it alone.
+perceptron_tab, playground_tab, forward_tab = st.tabs(TABS, default=TABS[1], key="nn_tab", bind="query-params",
+                                                      on_change="rerun")
 
 with perceptron_tab:
-    st.markdown("Move **w₁, w₂, b** to place the line yourself, or let the **perceptron rule** learn it: take a "
-                "misclassified point, nudge w ← w + η·(y − ŷ)·x and b ← b + η·(y − ŷ), repeat. The arrow **w** is "
-                "perpendicular to the line and points to the side predicted 1 (blue).")
-    perceptron_section(current_seed())
+    if perceptron_tab.open:
+        st.markdown("Move **w₁, w₂, b** to place the line yourself, or let the **perceptron rule** learn it: take a "
+                    "misclassified point, nudge w ← w + η·(y − ŷ)·x and b ← b + η·(y − ŷ), repeat. The arrow **w** is "
+                    "perpendicular to the line and points to the side predicted 1 (blue).")
+        perceptron_section(current_seed())
 
-with playground_tab:
+
+@st.fragment
+def playground_section() -> None:
+    """Data, features and network controls, the live panel and the code: one fragment, so a change re-runs it alone."""
     st.markdown("TensorFlow Playground, in PyTorch: pick data and features, shape the network, press **Play**. Every "
                 "tile on the left is one neuron's output over the whole square; the lines are the weights (blue > 0, "
                 "orange < 0, thicker = larger). New to this? Start with the **🧩 Perceptron** tab. Inputs are "
@@ -108,7 +114,6 @@ with playground_tab:
     if n_layers == 0:
         st.caption("No hidden layer: the network is one `nn.Linear` — logistic regression on the selected features.")
 
-    run = None
     if not features:
         st.info("Select at least one input feature above (x₁ and x₂ are a good start): a network with no input has nothing "
                 "to learn from.", icon="👆")
@@ -129,7 +134,14 @@ with playground_tab:
             st.caption("Regression: one linear output trained with MSE; the colour is the predicted value.")
         show_code(playground_code(config), label="🐍 The PyTorch code for these settings: model, features, optimizer, loop")
 
+
+with playground_tab:
+    if playground_tab.open:
+        playground_section()
+
 with forward_tab:
-    st.markdown("Type a point and follow it through the playground's network: its features, then each layer's "
-                "**z = W·x + b** and **a = act(z)** with every number shown, ending in exactly what `model(x)` returns.")
-    inspector_section(run)
+    if forward_tab.open:
+        st.markdown("Type a point and follow it through the playground's network: its features, then each layer's "
+                    "**z = W·x + b** and **a = act(z)** with every number shown, ending in exactly what `model(x)` "
+                    "returns.")
+        inspector_section(st.session_state.get("nn_mlp__run"))

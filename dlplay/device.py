@@ -53,12 +53,22 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def configure_threads(n: int | None = None) -> int:
+    """Set torch's CPU threads once for the whole process (never per run: sessions share the process); return it.
+
+    Default: DLPLAY_TORCH_THREADS, else half the cores (1 on a 2-core machine). Why half: the models here are small, a
+    second thread per op mostly waits, and a server holding several sessions runs each session's training on its own
+    core; the other half serves the browser, the server and the other sessions."""
+    if n is None:
+        n = int(os.environ.get("DLPLAY_TORCH_THREADS", "0") or 0) or max(1, (os.cpu_count() or 2) // 2)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
 @contextlib.contextmanager
 def cpu_threads(n: int | None) -> Iterator[None]:
-    """Run torch on n CPU threads inside the block (restored after); None leaves torch's setting alone.
-
-    Why: small models (a playground MLP, a 2-parameter path) are too small to split across threads, and on a busy
-    2-core machine two threads waiting on each other ran them 10–100× slower than one (measured)."""
+    """Deprecated: set torch's threads for a block. Process-wide, so not for pages; configure_threads() replaces it."""
     saved = torch.get_num_threads()
     if n is None or n == saved:
         yield

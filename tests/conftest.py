@@ -13,7 +13,10 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # AppTest resolves page paths from the working directory
 os.environ.setdefault("DLPLAY_DATA_DIR", str(ROOT / ".pytest_cache" / "data"))  # never touch the user's data folder
 
+from dlplay.device import configure_threads  # noqa: E402
 from dlplay.lessons.registry import PAGES  # noqa: E402
+
+configure_threads(1)  # the thread policy, chosen once for the process as the app does (tiny models: one thread)
 
 # Home links pages through st.navigation, so it is tested inside app.py (test_pages_render.py), not alone.
 PAGE_PATHS = [str(ROOT / spec.path) for spec in PAGES]
@@ -23,12 +26,3 @@ PAGE_PATHS = [str(ROOT / spec.path) for spec in PAGES]
 def page_path(request) -> str:
     """Every chapter page the app lists."""
     return request.param
-
-
-@pytest.fixture
-def one_thread():
-    """Train and time on one torch thread, as the speed requirements are stated (and steady on a busy machine)."""
-    from dlplay.device import cpu_threads
-
-    with cpu_threads(1):
-        yield

@@ -69,7 +69,7 @@ def test_bezier_strokes_start_and_end_at_their_control_points():
     torch.testing.assert_close(seg[:, 1:, 0], seg[:, :-1, 1])  # a closed, connected outline
 
 
-def test_ten_thousand_digits_in_under_three_seconds(one_thread):
+def test_ten_thousand_digits_in_under_three_seconds():
     make_digits(100)  # warm-up
     start = time.process_time()  # CPU time: other processes sharing the cores do not count
     X, _ = make_digits(10_000, seed=0)
@@ -78,7 +78,7 @@ def test_ten_thousand_digits_in_under_three_seconds(one_thread):
     assert elapsed < 3.0, f"took {elapsed:.2f} s"
 
 
-def test_an_mlp_learns_the_digits_but_not_instantly(one_thread):
+def test_an_mlp_learns_the_digits_but_not_instantly():
     torch.manual_seed(0)
     X, y = make_digits(10_000, seed=0)
     X = X.flatten(1)  # (N, 784)

@@ -66,7 +66,7 @@ def test_inside_tests_cover_the_analytic_area(kind, area):
 
 
 
-def test_two_thousand_images_in_under_two_seconds(one_thread):
+def test_two_thousand_images_in_under_two_seconds():
     make_shapes(10)  # warm-up
     start = time.process_time()  # CPU time: other processes sharing the cores do not count
     images, masks, labels = make_shapes(2000, size=32, seed=0)

@@ -130,7 +130,7 @@ def test_train_test_split_keeps_one_sample_each_side_and_rejects_bad_fractions()
 
 
 
-def test_spiral_is_learnable_by_a_small_mlp(one_thread):
+def test_spiral_is_learnable_by_a_small_mlp():
     torch.manual_seed(0)
     X, y = make_classification("spiral", 400, noise=0.0, seed=0)
     X_train, y_train, X_test, y_test = train_test_split(X, y, 0.5, seed=0)

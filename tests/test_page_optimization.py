@@ -181,5 +181,3 @@ def test_the_code_panels_run_and_draw_what_the_page_draws():
     for name, config in schedules.items():
         np.testing.assert_allclose(scope["curves"][name], lr_curve(config, 0.2, 40), rtol=1e-9)
 
-
-pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

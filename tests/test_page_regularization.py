@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
@@ -15,14 +14,11 @@ PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "regularization
 @pytest.fixture(scope="module")
 def at():
     """One rendered page at small settings (a narrow, shallow network), shared by the tests in order."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is fastest on shared cores
     app = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not app.exception, [e.value for e in app.exception]
     app.select_slider(key="reg_width").set_value(16)
     app.run()
     yield app
-    torch.set_num_threads(threads)
 
 
 def _group(app: AppTest):

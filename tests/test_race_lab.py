@@ -197,5 +197,3 @@ def test_race_code_is_python_naming_every_racer():
         assert config_name(i, config) in code
     assert "CosineAnnealingLR(opt, T_max=1860" in code and "torch.manual_seed(5)" in code
 
-
-pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

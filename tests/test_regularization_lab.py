@@ -47,7 +47,6 @@ def test_runs_get_the_chosen_regularizers():
     assert [g["weight_decay"] for g in plain.optimizer.param_groups] == [0.0]
     assert regularized.early_stopping.patience == 5 and plain.early_stopping is None
     assert regularized.config.max_steps == SMALL.epochs * steps_per_epoch(SMALL)
-    assert regularized.config.threads == 1  # tiny models: one CPU thread
 
 
 def test_every_configuration_starts_from_the_same_weights_and_data():
@@ -189,16 +188,12 @@ def test_layer_histograms_share_edges_and_sum_to_one():
             assert hist.std == pytest.approx(float(outputs[name][layer].std(unbiased=False)), rel=1e-5)
 
 
-def test_hidden_histograms_pool_each_run_layer_outputs_and_leave_the_thread_count_alone():
+def test_hidden_histograms_pool_each_run_layer_outputs():
     group = build_group(SMALL, [RegConfig(), RegConfig(batch_norm=True)])
     group.step(3)
-    torch.set_num_threads(2)  # the fixture restores the machine's count afterwards
     hists = hidden_histograms(group, n_points=20, bins=10)
-    assert torch.get_num_threads() == 2
     expected = layer_histograms({n: block_outputs(r.model, r.X_val[:20]) for n, r in group.runs.items()}, bins=10)
     for name in group.runs:
         assert [h.fractions.tolist() for h in hists[name]] == [h.fractions.tolist() for h in expected[name]]
 
 
-
-pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one torch thread (see conftest)

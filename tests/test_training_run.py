@@ -139,16 +139,26 @@ def test_set_lr_applies_live_and_scheduler_steps_every_step():
     assert scheduled.history.step_lr == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
 
 
-def test_step_for_respects_the_time_budget():
+def test_step_for_grows_its_chunks_and_stops_at_the_budget(monkeypatch):
+    """On a fake clock where every step takes 1 ms: chunks 1, 4, 16, … until 0.2 s of steps, never past the budget."""
+    from dlplay.training import pacing
+
+    now = [0.0]
+    monkeypatch.setattr(pacing.time, "perf_counter", lambda: now[0])
+    chunks = []
+
+    def step(n):
+        chunks.append(n)
+        now[0] += n * 0.001
+
+    taken = pacing.step_for(step, lambda: False, 0.2)
+    assert chunks[:3] == [1, 4, 16] and taken == sum(chunks) == 200
+
+
+def test_step_for_trains_a_run():
     X, y = blobs()
     run = TrainingRun(MLP(2, 8, 2), X, y)
-    run.step(1)  # the first optimizer step of a process pays torch's one-time lazy imports
-    import time
-
-    start = time.perf_counter()
-    run.step_for(0.2)
-    assert run.steps > 0
-    assert time.perf_counter() - start < 0.6
+    assert run.step_for(0.05) == run.steps > 0
 
 
 def test_run_group_steps_together_and_a_diverged_run_drops_out_alone():

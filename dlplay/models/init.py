@@ -13,12 +13,12 @@ NORMS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)  # weights 
 _fallback_lock = threading.Lock()
 
 
-def seeded_init_(model: nn.Module, seed: int) -> nn.Module:
-    """Re-draw every parameter as PyTorch's own `reset_parameters` would, from a generator seeded with `seed`.
+def seeded_init_(model: nn.Module, seed: int | torch.Generator) -> nn.Module:
+    """Re-draw every parameter as PyTorch's own `reset_parameters` would, from a generator (or one seeded with `seed`).
 
     Modules are visited children first, in registration order, which is the order their constructors draw in: so
     `seeded_init_(Model(), s)` equals `torch.manual_seed(s); Model()` (tests check it), yet no global state changes."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
     _init_module(model, generator)
     return model
 

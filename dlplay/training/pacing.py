@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 
 def step_for(step: Callable[[int], object], is_stopped: Callable[[], bool], seconds: float) -> int:
@@ -25,23 +26,39 @@ def step_for(step: Callable[[int], object], is_stopped: Callable[[], bool], seco
 
 
 class Paced:
-    """Mixin: `step_for` in adaptive chunks, one caller at a time, and `interrupt` from another thread.
+    """Mixin: train in adaptive chunks for a time budget (`step_for`) or in a background thread (`play`), one caller
+    at a time, and `interrupt` from another thread.
 
-    Why: on any click Streamlit starts the new script run at once ("fast reruns") while the previous run's thread may
-    still be inside the live fragment's step_for; without the lock it trained on behind a Pause and raced the new
-    script run for the model. Subclasses call `_init_pacing()` and hold `self._lock` in their `step`."""
+    Why a lock: Streamlit starts a new script run on any click while the previous one may still be training or drawing;
+    without it, training went on behind a Pause and raced the page for the model. Subclasses call `_init_pacing()`,
+    hold `self._lock` in their `step`, and have `stopped`, `status` and `message`."""
 
     stopped: bool
+    status: str
+    message: str
 
     def _init_pacing(self) -> None:
-        self._lock = threading.RLock()  # one thread trains at a time
-        self._generation = 0  # interrupt() bumps it: a step_for begun before then stops
+        self._lock = threading.RLock()  # one thread trains (or reads the model) at a time
+        self._readers = 0  # threads waiting in locked(): the background loop lets them in before its next slice
+        self._readers_lock = threading.Lock()
+        self._generation = 0  # interrupt() bumps it: a step_for or background loop begun before then stops
+        self._worker: threading.Thread | None = None
+        self._touched = 0.0  # time.monotonic() of the page's last sign of life
+        self._window = (time.monotonic(), 0)  # (start, steps) of the current live-rate window
+        self.live_rate = 0.0  # steps per wall-clock second while playing, drawing pauses included
 
     def step(self, n: int = 1) -> object:
         raise NotImplementedError
 
+    def stop(self, status: str, message: str) -> None:
+        """End the run from outside (a divergence a page detects, an error): status "diverged", "finished", "failed"…"""
+        if status == "ready":
+            raise ValueError("stop() ends a run: give a final status")
+        with self._lock:
+            self.status, self.message = status, message
+
     def step_for(self, seconds: float) -> int:
-        """Train for about `seconds` of wall time in adaptive chunks (the live page's unit of work); return steps taken."""
+        """Train for about `seconds` of wall time in adaptive chunks; return steps taken."""
         generation = self._generation
 
         def chunk(n: int) -> None:
@@ -52,7 +69,94 @@ class Paced:
         return step_for(chunk, lambda: self.stopped or self._generation != generation, seconds)
 
     def interrupt(self) -> None:
-        """Make a step_for running in another thread stop after its current chunk, and wait for that chunk."""
+        """Make a step_for or background loop in another thread stop after its current chunk, and wait for that chunk."""
         self._generation += 1
         with self._lock:
             pass
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """`with run.locked():` reads the model without the background thread changing it meanwhile.
+
+        Why not just the lock: a lock is not fair, and the background loop, which takes it again 0.5 ms after releasing
+        it, could keep a waiting page out for seconds; the loop waits while someone is here."""
+        with self._readers_lock:
+            self._readers += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._readers_lock:
+                self._readers -= 1
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    # ----- training in the background ----------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        """True while a background loop trains this run."""
+        worker = self._worker
+        return worker is not None and worker.is_alive()
+
+    def touch(self) -> None:
+        """The page is still shown: keep a background loop going (it stops by itself when nobody looks)."""
+        self._touched = time.monotonic()
+
+    def play(self, slice_seconds: float = 0.05, idle_timeout: float = 5.0) -> None:
+        """Train in a background thread until pause(), a stop, or no touch() for idle_timeout seconds.
+
+        Training holds the lock for one slice (≈ slice_seconds) at a time, so a page that takes the lock to draw
+        waits at most that long, and drawing never stops training for longer than the drawing itself."""
+        self.touch()
+        if self.playing or self.stopped:
+            return
+        generation = self._generation
+        self._window = (time.monotonic(), self._steps_now())
+        self._worker = threading.Thread(target=self._train_in_background, args=(generation, slice_seconds, idle_timeout),
+                                        name="dlplay-trainer", daemon=True)
+        self._worker.start()
+
+    def pause(self) -> None:
+        """Stop the background loop after its current slice; return once it has stopped training."""
+        self.interrupt()
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=5)
+        self.live_rate = 0.0
+
+    def _steps_now(self) -> int:
+        return int(getattr(self, "steps", 0))
+
+    def _train_in_background(self, generation: int, slice_seconds: float, idle_timeout: float) -> None:
+        chunk = 1
+        try:
+            while self._generation == generation and not self.stopped:
+                if time.monotonic() - self._touched > idle_timeout:
+                    break  # the page is gone (tab closed, another page): don't train for nobody
+                with self._lock:
+                    if self._generation != generation or self.stopped:
+                        break
+                    started = time.perf_counter()
+                    self.step(chunk)
+                    took = time.perf_counter() - started
+                per_step = took / chunk if took > 0 else 1e-4
+                chunk = max(1, min(int(slice_seconds / per_step), 4 * chunk))
+                self._update_rate()
+                self._let_readers_in()
+        except Exception as error:  # noqa: BLE001 - reported on the page, not lost in a thread
+            self.stop("failed", f"Training stopped on an error: {type(error).__name__}: {error}")
+
+    def _let_readers_in(self, patience: float = 2.0) -> None:
+        """Between slices: wait while a reader (the page, drawing) waits for the lock, so it gets it next."""
+        deadline = time.monotonic() + patience
+        time.sleep(0.0005)
+        while self._readers and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    def _update_rate(self) -> None:
+        start, steps = self._window
+        now, elapsed = time.monotonic(), time.monotonic() - start
+        if elapsed >= 1.0:
+            self.live_rate = (self._steps_now() - steps) / elapsed
+            self._window = (now, self._steps_now())

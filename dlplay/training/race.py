@@ -35,6 +35,13 @@ class RunGroup(Paced):
         elapsed = time.perf_counter() - start
         self.last_rate = n / elapsed if elapsed > 0 else 0.0
 
+    def stop(self, status: str, message: str) -> None:
+        """Stop every run that is still training, with the same status and message."""
+        with self._lock:
+            for run in self.runs.values():
+                if not run.stopped:
+                    run.stop(status, message)
+
     def throughput(self) -> tuple[float, float]:
         """(lockstep steps/s, samples/s summed over the runs still training) over the latest chunk."""
         batch = sum(run.batch_size for run in self.runs.values() if not run.stopped)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlplay.device import cpu_threads
 from dlplay.optim.factory import OptimizerConfig, make_optimizer
 from dlplay.training.early_stopping import EarlyStopping
 from dlplay.training.history import History
@@ -38,7 +37,6 @@ class RunConfig:
     l1: float = 0.0  # L1 penalty rate on the weights, added to the loss
     l2: float = 0.0  # L2 penalty rate on the weights, added to the loss (weight decay lives in the optimizer)
     amp_dtype: torch.dtype | None = None  # autocast dtype (torch.bfloat16 / torch.float16); None = full precision
-    threads: int | None = None  # torch CPU threads while stepping: 1 suits tiny models; None = torch's default
     seed: int = 0  # seeds the batch order
 
 
@@ -85,7 +83,7 @@ class TrainingRun(Paced):
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.history = History()
         self.steps = 0
-        self.status = "ready"  # ready → (diverged | early_stopped | finished)
+        self.status = "ready"  # ready → (diverged | early_stopped | finished | failed)
         self.message = ""
         self.train_seconds = 0.0
         self.last_rate = 0.0  # optimizer steps per second over the latest chunk
@@ -119,13 +117,6 @@ class TrainingRun(Paced):
     def throughput(self) -> tuple[float, float]:
         """(steps/s, samples/s) over the latest chunk."""
         return self.last_rate, self.last_rate * self.batch_size
-
-    def stop(self, status: str, message: str) -> None:
-        """End the run from outside (e.g. a divergence a page detects): status is "diverged", "finished"…"""
-        if status == "ready":
-            raise ValueError("stop() ends a run: use a final status")
-        with self._lock:
-            self.status, self.message = status, message
 
     def set_max_steps(self, max_steps: int | None) -> None:
         """Change when the run finishes, live: a finished run with steps to go resumes, one past the new end finishes."""
@@ -185,7 +176,7 @@ class TrainingRun(Paced):
 
     def step(self, n: int = 1) -> dict[str, float]:
         """Advance n optimizer steps (fewer if the run stops); return the latest metrics."""
-        with self._lock, cpu_threads(self.config.threads):
+        with self._lock:
             return self._step(n)
 
     def _step(self, n: int) -> dict[str, float]:

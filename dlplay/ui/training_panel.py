@@ -1,4 +1,4 @@
-"""The live-training panel: Play / Pause / Step / Reset, and a fragment that trains in chunks and redraws."""
+"""The live-training panel: Play / Pause / Step / Reset over a view that redraws while a background thread trains."""
 
 from __future__ import annotations
 
@@ -11,16 +11,22 @@ from dlplay.device import device_label
 
 
 class Steppable(Protocol):
-    """What the panel drives: a TrainingRun or a RunGroup."""
+    """What the panel drives: a TrainingRun, a RunGroup, or any run built on dlplay.training.pacing.Paced."""
 
     stopped: bool
     steps: int
+    playing: bool
+    live_rate: float
 
     def step(self, n: int = 1) -> object: ...
 
-    def step_for(self, seconds: float) -> object: ...
+    def play(self) -> None: ...
 
-    def interrupt(self) -> None: ...
+    def pause(self) -> None: ...
+
+    def touch(self) -> None: ...
+
+    def locked(self) -> object: ...
 
     def throughput(self) -> tuple[float, float]: ...
 
@@ -35,6 +41,7 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
     state = st.session_state
     if run_key not in state or state.get(signature_key) != signature:
         if run_key in state:
+            state[run_key].pause()
             st.info("🔄 You changed the model or the data, so training starts again from fresh weights.")
         state[run_key] = build()
         state[signature_key] = signature
@@ -55,59 +62,77 @@ def training_panel(
     *,
     device: object = None,  # shown to the user; the run's own device is used when it has one
     step_size: int = 10,  # optimizer steps per click on Step
-    chunk_seconds: float = 0.2,  # training time per live update: short enough that Pause answers within half a second
+    chunk_seconds: float = 0.4,  # seconds between live redraws while playing (training goes on in between)
 ) -> Steppable:
-    """Controls, status and a live view that trains while playing; returns the session's run."""
+    """Controls, status and a live view of the session's run; returns the run.
+
+    The panel is a fragment: Play, Pause, Step and Reset re-run the panel only, never the page. While playing, a
+    background thread trains (dlplay.training.pacing.Paced.play) and a nested fragment redraws `render(run)` every
+    `chunk_seconds`, holding the run's lock while it draws so the view is consistent; training resumes as soon as
+    drawing ends. Pausing drops the nested fragment, which cancels its timer in the browser."""
     run = session_run(key, signature, build)
     run_key, _, playing_key = _keys(key)
-
-    # Each callback runs in the new script thread; interrupt() first ends a chunk the previous thread is still training.
-    def play() -> None:
-        st.session_state[playing_key] = True
-
-    def pause() -> None:
-        st.session_state[playing_key] = False
-        st.session_state[run_key].interrupt()
-
-    def step() -> None:
-        st.session_state[playing_key] = False
-        st.session_state[run_key].interrupt()
-        st.session_state[run_key].step(step_size)
-
-    def reset() -> None:
-        st.session_state[playing_key] = False
-        st.session_state[run_key].interrupt()
-        st.session_state[run_key] = build()
-
-    playing = is_playing(key) and not run.stopped
-    play_col, pause_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 1, 4], vertical_alignment="center")
-    play_col.button("▶ Play", key=f"{key}__play", on_click=play, disabled=playing or run.stopped, type="primary", width="stretch")
-    pause_col.button("⏸ Pause", key=f"{key}__pause", on_click=pause, disabled=not playing, width="stretch")
-    step_col.button(f"⏭ Step ×{step_size}", key=f"{key}__step", on_click=step, disabled=run.stopped, width="stretch")
-    reset_col.button("↺ Reset", key=f"{key}__reset", on_click=reset, width="stretch")
-    status_col.caption(_status_line(run, playing))
-    _show_messages(run)
+    state = st.session_state
     where = device_label(getattr(run, "device", None) or device or "cpu")
 
-    @st.fragment(run_every=chunk_seconds + 0.05 if playing else None)
-    def live_view() -> None:
-        current = st.session_state[run_key]
-        if st.session_state.get(playing_key) and not current.stopped:
-            current.step_for(chunk_seconds)
-            if current.stopped:  # refresh the buttons and show why it stopped
-                st.session_state[playing_key] = False
-                st.rerun()
-        render(current)
-        steps_per_s, samples_per_s = current.throughput()
-        st.caption(f"Runs on **{where}** · {steps_per_s:,.0f} steps/s · {samples_per_s:,.0f} samples/s · step {current.steps:,}")
+    def play() -> None:
+        state[playing_key] = True
+        state[run_key].play()
 
-    live_view()
-    return run
+    def pause() -> None:
+        state[playing_key] = False
+        state[run_key].pause()
+
+    def step() -> None:
+        pause()
+        state[run_key].step(step_size)
+
+    def reset() -> None:
+        pause()
+        state[run_key] = build()
+
+    def view(current: Steppable) -> None:
+        with current.locked():  # the background thread waits while the view reads the model
+            render(current)
+        steps_per_s, samples_per_s = current.throughput()
+        rate = (f"{current.live_rate:,.0f} steps/s live · {steps_per_s:,.0f} steps/s while training"
+                if current.playing else f"{steps_per_s:,.0f} steps/s · {samples_per_s:,.0f} samples/s")
+        st.caption(f"Runs on **{where}** · {rate} · step {current.steps:,}")
+
+    @st.fragment(run_every=chunk_seconds)
+    def live() -> None:
+        current = state[run_key]
+        if current.stopped:  # it stopped by itself (diverged, finished, failed): redraw the controls and say why
+            state[playing_key] = False
+            st.rerun()
+        current.play()  # keeps the background thread alive (it stops when nobody has looked for a few seconds)
+        view(current)
+
+    @st.fragment(key=f"{key}__panel")
+    def panel() -> None:
+        current = state[run_key]
+        playing = bool(state.get(playing_key)) and not current.stopped
+        state[playing_key] = playing
+        c = st.columns([1, 1, 1, 1, 4], vertical_alignment="center")
+        c[0].button("▶ Play", key=f"{key}__play", on_click=play, disabled=playing or current.stopped, type="primary",
+                    width="stretch")
+        c[1].button("⏸ Pause", key=f"{key}__pause", on_click=pause, disabled=not playing, width="stretch")
+        c[2].button(f"⏭ Step ×{step_size}", key=f"{key}__step", on_click=step, disabled=current.stopped, width="stretch")
+        c[3].button("↺ Reset", key=f"{key}__reset", on_click=reset, width="stretch")
+        c[4].caption(_status_line(current, playing))
+        _show_messages(current)
+        if playing:
+            live()
+        else:
+            view(current)
+
+    panel()
+    return state[run_key]
 
 
 def _status_line(run: Steppable, playing: bool) -> str:
     if playing:
-        return "🟢 Training… every other control stays live; Pause stops after the current chunk."
+        return "🟢 Training… every other control stays live; Pause stops it at once."
     if run.stopped:
         return "⏹ Stopped — press Reset to start again."
     return "Press **Play** to train live, or **Step** to advance a few steps at a time."
@@ -122,7 +147,7 @@ def _show_messages(run: Steppable) -> None:
             continue
         prefix = f"**{name}**: " if name else ""
         status = getattr(member, "status", "")
-        if status == "diverged":
+        if status in ("diverged", "failed"):
             st.error(f"{prefix}{message}", icon="💥")
         elif status == "early_stopped":
             st.success(f"{prefix}{message}", icon="🛑")

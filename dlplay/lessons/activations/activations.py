@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlplay.device import cpu_threads  # a probe is ~250 tiny ops: one thread is never slow
+from dlplay.models.init import seeded_init_
 
 # Name → the torch.nn.functional call; every function takes (x, alpha), only Leaky ReLU uses alpha.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
@@ -258,11 +258,10 @@ def build_stack(name: str, config: StackConfig, alpha: float = 0.01) -> nn.Seque
 @functools.lru_cache(maxsize=2)
 def _probe(config: StackConfig) -> tuple[tuple[nn.Linear, ...], torch.Tensor, torch.Tensor]:
     """The seeded layers and batch every activation is probed with: seed, build the Linear layers, draw X, draw y."""
-    with torch.random.fork_rng(devices=[]), cpu_threads(1):  # leave the caller's global RNG untouched
-        torch.manual_seed(config.seed)
-        linears = _linears(config)
-        X = torch.randn(config.batch_size, config.hidden_size)  # (B, H)
-        y = torch.randn(config.batch_size, config.hidden_size)  # (B, H)
+    generator = torch.Generator().manual_seed(config.seed)  # private: the global RNG stays untouched
+    linears = [seeded_init_(layer, generator) for layer in _linears(config)]
+    X = torch.randn(config.batch_size, config.hidden_size, generator=generator)  # (B, H)
+    y = torch.randn(config.batch_size, config.hidden_size, generator=generator)  # (B, H)
     return tuple(linears), X, y
 
 
@@ -275,10 +274,9 @@ def gradient_norms(name: str, config: StackConfig, alpha: float = 0.01) -> torch
     _check_name(name)
     linears, X, y = _probe(config)
     model = _stack(name, linears, alpha)
-    with cpu_threads(1):
-        loss = F.mse_loss(model(X), y)
-        grads = torch.autograd.grad(loss, [layer.weight for layer in linears])  # leaves .grad untouched
-        return torch.stack([g.norm() for g in grads])  # (depth,)
+    loss = F.mse_loss(model(X), y)
+    grads = torch.autograd.grad(loss, [layer.weight for layer in linears])  # leaves .grad untouched
+    return torch.stack([g.norm() for g in grads])  # (depth,)
 
 
 def gradient_flow(names: Sequence[str], config: StackConfig, alpha: float = 0.01) -> dict[str, torch.Tensor]:

@@ -1,36 +1,36 @@
-"""Playground figures: the perceptron's line, decision heatmaps, every neuron's output map, loss curves, one layer."""
+"""Playground figures (plotly specs): the perceptron's line, decision heatmaps, every neuron's map, loss curves, one layer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from dlplay.training.history import History, downsample
+from dlplay.viz.spec import FONT, Spec, axis, figure, label
 
 # TF Playground's colours: orange for class 0 / negative values, blue for class 1 / positive values.
 ORANGE, BLUE, NEUTRAL = "#f59322", "#0877bd", "#e8eaeb"
 DIVERGING = [[0.0, ORANGE], [0.5, NEUTRAL], [1.0, BLUE]]
-FONT = dict(size=16)  # readable on a classroom projector
 CLASS_NAMES = {0: "class 0", 1: "class 1"}
 
 
-def _square_axes(fig: go.Figure, extent: float, row: int | None = None, col: int | None = None) -> None:
-    kw = dict(row=row, col=col) if row else {}
-    fig.update_xaxes(range=[-extent, extent], title="x₁", constrain="domain", zeroline=False, **kw)
-    fig.update_yaxes(range=[-extent, extent], title="x₂", scaleanchor="x", scaleratio=1, constrain="domain", zeroline=False,
-                     **kw)
+def _square_axes(extent: float) -> dict:
+    """x₁ and x₂ axes over the same range, one unit as long on both."""
+    return dict(xaxis=axis("x₁", range=[-extent, extent], constrain="domain", zeroline=False),
+                yaxis=axis("x₂", range=[-extent, extent], scaleanchor="x", scaleratio=1, constrain="domain", zeroline=False))
 
 
-def _class_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, label: str, symbol: str, line_color: str, size: int) -> None:
+def _class_points(X: np.ndarray, y: np.ndarray, label: str, symbol: str, line_color: str, size: int) -> list[dict]:
     """One scatter per class (blue = 1, orange = 0)."""
+    traces = []
     for cls, color in ((1, BLUE), (0, ORANGE)):
         mask = y == cls
         if mask.any():
             edge = dict(color=line_color, width=1.0 if line_color == "black" else 1.5)  # thin dark rims on test points
-            fig.add_scatter(x=X[mask, 0], y=X[mask, 1], mode="markers", name=f"{label}{CLASS_NAMES[cls]}",
-                            marker=dict(color=color, symbol=symbol, size=size, line=edge))
+            traces.append(dict(type="scatter", x=X[mask, 0], y=X[mask, 1], mode="markers", name=f"{label}{CLASS_NAMES[cls]}",
+                               marker=dict(color=color, symbol=symbol, size=size, line=edge)))
+    return traces
 
 
 # ---------------------------------------------------------------- perceptron
@@ -47,65 +47,61 @@ def decision_line(weights: Sequence[float], bias: float, extent: float) -> tuple
 
 
 def perceptron_figure(X: np.ndarray, y: np.ndarray, weights: Sequence[float], bias: float, highlight: int | None = None,
-                      extent: float = 6.0, title: str = "Perceptron") -> go.Figure:
+                      extent: float = 6.0, title: str = "Perceptron") -> Spec:
     """Points, the half-planes the perceptron predicts, its line, its weight vector, misclassified points ringed."""
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     w = np.asarray(weights, dtype=float)
     axis = np.linspace(-extent, extent, 121)
     g1, g2 = np.meshgrid(axis, axis)  # (121, 121) each, rows follow x₂
-    region = (w[0] * g1 + w[1] * g2 + bias > 0).astype(float)
-    fig = go.Figure()
-    fig.add_heatmap(x=axis, y=axis, z=region, colorscale=[[0, ORANGE], [1, BLUE]], zmin=0, zmax=1, opacity=0.22,
-                    showscale=False, hoverinfo="skip", name="prediction")
-    _class_points(fig, X, y, "", "circle", "white", 10)
+    region = (w[0] * g1 + w[1] * g2 + bias > 0).astype(np.int8)
+    data = [dict(type="heatmap", x=axis, y=axis, z=region, colorscale=[[0, ORANGE], [1, BLUE]], zmin=0, zmax=1,
+                 opacity=0.22, showscale=False, hoverinfo="skip", name="prediction")]
+    data += _class_points(X, y, "", "circle", "white", 10)
     wrong = (X @ w + bias > 0).astype(int) != y
     if wrong.any():
-        fig.add_scatter(x=X[wrong, 0], y=X[wrong, 1], mode="markers", name=f"misclassified ({int(wrong.sum())})",
-                        marker=dict(symbol="circle-open", size=16, color="black", line=dict(width=2)))  # open: colour = stroke
+        data.append(dict(type="scatter", x=X[wrong, 0], y=X[wrong, 1], mode="markers", name=f"misclassified ({int(wrong.sum())})",
+                         marker=dict(symbol="circle-open", size=16, color="black", line=dict(width=2))))  # open: colour = stroke
+    annotations = []
     line = decision_line(w, bias, extent)
     if line is not None:
-        fig.add_scatter(x=line[0], y=line[1], mode="lines", name="w·x + b = 0", line=dict(color="black", width=3.5))
+        data.append(dict(type="scatter", x=line[0], y=line[1], mode="lines", name="w·x + b = 0",
+                         line=dict(color="black", width=3.5)))
         norm2 = float(w @ w)
         foot = -bias * w / norm2  # the point of the line closest to the origin
         if np.all(np.abs(foot) < extent):
             tip = foot + 1.5 * w / np.sqrt(norm2)  # w is normal to the line and points to the class-1 side
-            fig.add_annotation(x=tip[0], y=tip[1], ax=foot[0], ay=foot[1], xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="black", text="<b>w</b>",
-                               font=dict(size=20, color="black"))
+            annotations.append(dict(x=tip[0], y=tip[1], ax=foot[0], ay=foot[1], xref="x", yref="y", axref="x", ayref="y",
+                                    showarrow=True, arrowhead=3, arrowsize=1.5, arrowwidth=3, arrowcolor="black",
+                                    text="<b>w</b>", font=dict(size=20, color="black")))
     if highlight is not None and 0 <= highlight < len(X):
-        fig.add_scatter(x=[X[highlight, 0]], y=[X[highlight, 1]], mode="markers", name="caused the last update",
-                        marker=dict(symbol="circle-open", size=30, color="#d6336c", line=dict(width=4)))
-    fig.update_layout(title=title, font=FONT, height=520, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", yanchor="top", y=-0.14, x=0), uirevision="perceptron")
-    _square_axes(fig, extent)
-    return fig
+        data.append(dict(type="scatter", x=[X[highlight, 0]], y=[X[highlight, 1]], mode="markers", name="caused the last update",
+                         marker=dict(symbol="circle-open", size=30, color="#d6336c", line=dict(width=4))))
+    return figure(data, title=label(title), font=FONT, height=520, margin=dict(l=60, r=20, t=60, b=50),
+                  legend=dict(orientation="h", yanchor="top", y=-0.14, x=0), uirevision="perceptron",
+                  annotations=annotations, **_square_axes(extent))
 
 
-def errors_figure(errors: Sequence[int], n_points: int, title: str = "Misclassified points after each update") -> go.Figure:
+def errors_figure(errors: Sequence[int], n_points: int, title: str = "Misclassified points after each update") -> Spec:
     """The perceptron rule's error count against the update number: it reaches 0 only on separable data."""
     errors = np.asarray(errors, dtype=float)
     x, y = downsample(np.arange(len(errors)), errors, 1500)  # long logs as bucket means, so the chart stays light
-    fig = go.Figure()
-    fig.add_scatter(x=x, y=y, mode="lines+markers" if len(errors) < 80 else "lines", name="misclassified",
-                    line=dict(color="#d6336c", width=3 if len(errors) < 80 else 1.5))
-    fig.update_layout(title=title, font=FONT, height=330, margin=dict(l=60, r=20, t=60, b=50), showlegend=False,
-                      xaxis_title="update", yaxis_title="misclassified points")
-    fig.update_yaxes(range=[-0.5, max(n_points, 1) * 1.02], rangemode="tozero")
-    if len(errors) <= 12:
-        fig.update_xaxes(dtick=1)  # whole updates only
-    return fig
+    trace = dict(type="scatter", x=x, y=y, mode="lines+markers" if len(errors) < 80 else "lines", name="misclassified",
+                 line=dict(color="#d6336c", width=3 if len(errors) < 80 else 1.5))
+    x_axis = axis("update", dtick=1) if len(errors) <= 12 else axis("update")  # whole updates only
+    return figure([trace], title=label(title), font=FONT, height=330, margin=dict(l=60, r=20, t=60, b=50),
+                  showlegend=False, xaxis=x_axis,
+                  yaxis=axis("misclassified points", range=[-0.5, max(n_points, 1) * 1.02], rangemode="tozero"))
 
 
 # ---------------------------------------------------------------- MLP playground
 def decision_figure(axis: np.ndarray, output: np.ndarray, points: tuple[np.ndarray, ...], task: str = "binary",
                     show_test: bool = True, discretize: bool = False, title: str = "Output",
-                    highlight: tuple[float, float] | None = None) -> go.Figure:
+                    highlight: tuple[float, float] | None = None) -> Spec:
     """The network's output over the square (probability of class 1, or the value) with train ● and test ◆ points."""
     axis = np.asarray(axis, dtype=float)
     G = len(axis)
     Z = np.asarray(output, dtype=float).reshape(G, G)  # (G, G): rows follow x₂
     X_train, y_train, X_test, y_test = (np.asarray(a) for a in points)
-    fig = go.Figure()
     if task == "binary":
         Z = (Z > 0.5).astype(float) if discretize else Z
         zmin, zmax, bar = 0.0, 1.0, "P(class 1)"
@@ -113,9 +109,9 @@ def decision_figure(axis: np.ndarray, output: np.ndarray, points: tuple[np.ndarr
         span = float(max(np.abs(y_train).max(initial=0), np.abs(y_test).max(initial=0), 1e-6))
         Z = np.round(Z * 4 / span) * span / 4 if discretize else Z
         zmin, zmax, bar = -span, span, "ŷ"
-    fig.add_heatmap(x=axis, y=axis, z=Z.astype(np.float32), colorscale=DIVERGING, zmin=zmin, zmax=zmax, zsmooth="best",
-                    opacity=0.85, name="output", colorbar=dict(title=bar, thickness=14, len=0.8),
-                    hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>output %{z:.3f}<extra></extra>")
+    data = [dict(type="heatmap", x=axis, y=axis, z=np.round(Z, 3).astype(np.float32), colorscale=DIVERGING, zmin=zmin,
+                 zmax=zmax, zsmooth="fast", opacity=0.85, name="output", colorbar=dict(title=label(bar), thickness=14, len=0.8),
+                 hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>output %{z:.3f}<extra></extra>")]
     sets = [("train", X_train, y_train, "circle", "white", 8)]
     if show_test:
         sets.append(("test", X_test, y_test, "diamond", "black", 7))
@@ -123,17 +119,16 @@ def decision_figure(axis: np.ndarray, output: np.ndarray, points: tuple[np.ndarr
         if len(X) == 0:
             continue
         if task == "binary":
-            _class_points(fig, X, y.astype(int), f"{name} · ", symbol, edge, size)
+            data += _class_points(X, y.astype(int), f"{name} · ", symbol, edge, size)
         else:
-            fig.add_scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(
-                color=y, colorscale=DIVERGING, cmin=zmin, cmax=zmax, symbol=symbol, size=size, line=dict(color=edge, width=1.2)))
+            data.append(dict(type="scatter", x=X[:, 0], y=X[:, 1], mode="markers", name=name, marker=dict(
+                color=y, colorscale=DIVERGING, cmin=zmin, cmax=zmax, symbol=symbol, size=size, line=dict(color=edge, width=1.2))))
     if highlight is not None:
-        fig.add_scatter(x=[highlight[0]], y=[highlight[1]], mode="markers", name="your point",
-                        marker=dict(symbol="star", size=22, color="#d6336c", line=dict(color="black", width=1.5)))
-    fig.update_layout(title=title, font=FONT, height=560, margin=dict(l=55, r=10, t=50, b=40), uirevision="decision",
-                      legend=dict(orientation="h", yanchor="top", y=-0.1, x=0, font=dict(size=14)))
-    _square_axes(fig, float(abs(axis[0])))
-    return fig
+        data.append(dict(type="scatter", x=[highlight[0]], y=[highlight[1]], mode="markers", name="your point",
+                         marker=dict(symbol="star", size=22, color="#d6336c", line=dict(color="black", width=1.5))))
+    return figure(data, title=label(title), font=FONT, height=560, margin=dict(l=55, r=10, t=50, b=40),
+                  uirevision="decision", legend=dict(orientation="h", yanchor="top", y=-0.1, x=0, font=dict(size=14)),
+                  **_square_axes(float(abs(axis[0]))))
 
 
 GAP = 127  # int8 code of the white space between tiles (map values are −100 … 100)
@@ -150,7 +145,7 @@ def _tile(values: np.ndarray, G: int, stride: int) -> np.ndarray:
 
 def neuron_maps_figure(columns: Sequence[np.ndarray], titles: Sequence[str], weights: Sequence[np.ndarray] = (),
                        row_labels: Sequence[str] | None = None, stride: int = 2,
-                       title: str = "What every neuron computes") -> go.Figure:
+                       title: str = "What every neuron computes") -> Spec:
     """TF Playground's network view in one figure: every neuron's output over the square as a tile, layer by layer.
 
     columns[k] is (G·G, width_k): the outputs of layer k on a G × G grid (inputs first, output last);
@@ -163,7 +158,7 @@ def neuron_maps_figure(columns: Sequence[np.ndarray], titles: Sequence[str], wei
     heights = [c.shape[1] for c in columns]
     rows = max(heights)
     H, W = rows * g + (rows - 1) * gap_y, len(columns) * g + (len(columns) - 1) * gap_x
-    fig = go.Figure()
+    data = []
     centres: list[list[tuple[float, float]]] = []  # (row centre, x of the tile's left edge) per neuron
     strips = []
     for k, column in enumerate(columns):
@@ -186,47 +181,43 @@ def neuron_maps_figure(columns: Sequence[np.ndarray], titles: Sequence[str], wei
             ys += [r0, r1, np.nan]
     for (sign, width), (xs, ys) in sorted(lines.items()):  # one trace per colour and width, not one per connection
         color = BLUE if sign > 0 else ORANGE
-        fig.add_scatter(x=np.array(xs), y=np.array(ys), mode="lines", line=dict(color=color, width=width), opacity=0.7,
-                        hoverinfo="skip", showlegend=False)
+        data.append(dict(type="scatter", x=np.array(xs), y=np.array(ys), mode="lines", line=dict(color=color, width=width),
+                         opacity=0.7, hoverinfo="skip", showlegend=False))
     for strip, left, top in strips:
-        fig.add_heatmap(z=strip, x0=left, dx=1, y0=top, dy=1, colorscale=TILE_COLORS, zmin=-100, zmax=GAP,
-                        showscale=False, hoverinfo="skip")
+        data.append(dict(type="heatmap", z=strip, x0=left, dx=1, y0=top, dy=1, colorscale=TILE_COLORS, zmin=-100, zmax=GAP,
+                         showscale=False, hoverinfo="skip"))
     label_x = [k * (g + gap_x) + g / 2 for k in range(len(titles))]
-    fig.add_scatter(x=label_x, y=[-g * 0.4] * len(titles), mode="text", text=list(titles), textfont=dict(size=14),
-                    hoverinfo="skip", showlegend=False)
+    data.append(dict(type="scatter", x=label_x, y=[-g * 0.4] * len(titles), mode="text", text=list(titles),
+                     textfont=dict(size=14), hoverinfo="skip", showlegend=False))
     if row_labels:  # e.g. the feature names beside the input tiles
-        fig.add_scatter(x=[left - 1 for _, left in centres[0]], y=[r for r, _ in centres[0]], mode="text",
-                        text=list(row_labels), textposition="middle left", textfont=dict(size=14), hoverinfo="skip",
-                        showlegend=False)
+        data.append(dict(type="scatter", x=[left - 1 for _, left in centres[0]], y=[r for r, _ in centres[0]], mode="text",
+                         text=list(row_labels), textposition="middle left", textfont=dict(size=14), hoverinfo="skip",
+                         showlegend=False))
     x_range, y_range = [-(g * 1.6 if row_labels else 1), W + g * 0.4], [H, -g * 0.8]
-    fig.update_xaxes(visible=False, range=x_range)
-    fig.update_yaxes(visible=False, range=y_range, scaleanchor="x", scaleratio=1)
     aspect = (y_range[0] - y_range[1]) / (x_range[1] - x_range[0])
     height = int(min(800, max(300, 60 + 620 * aspect)))  # about the mosaic's shape at a ~620 px wide column
-    fig.update_layout(title=title, font=FONT, height=height, margin=dict(l=5, r=5, t=45, b=5),
-                      plot_bgcolor="white", showlegend=False, uirevision="network")
-    return fig
+    return figure(data, title=label(title), font=FONT, height=height, margin=dict(l=5, r=5, t=45, b=5),
+                  plot_bgcolor="white", showlegend=False, uirevision="network", xaxis=dict(visible=False, range=x_range),
+                  yaxis=dict(visible=False, range=y_range, scaleanchor="x", scaleratio=1))
 
 
-def loss_curves_figure(history: History, title: str = "Loss", max_points: int = 400) -> go.Figure:
+def loss_curves_figure(history: History, title: str = "Loss", max_points: int = 400) -> Spec:
     """Training loss (solid) and test loss (dashed) at each evaluation, against the optimizer step."""
-    fig = go.Figure()
+    data = []
     if history.eval_step:
         x, y = downsample(history.eval_step, history.train_loss, max_points)
-        fig.add_scatter(x=x, y=y, mode="lines", name="train", line=dict(color="#333333", width=3))
+        data.append(dict(type="scatter", x=x, y=y, mode="lines", name="train", line=dict(color="#333333", width=3)))
         if np.isfinite(history.val_loss).any():
             x, y = downsample(history.eval_step, history.val_loss, max_points)
-            fig.add_scatter(x=x, y=y, mode="lines", name="test", line=dict(color="#d6336c", width=3, dash="dash"))
-    fig.update_layout(title=title, font=FONT, height=300, margin=dict(l=60, r=10, t=50, b=45), uirevision="loss",
-                      xaxis_title="optimizer step", yaxis_title="loss", hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+            data.append(dict(type="scatter", x=x, y=y, mode="lines", name="test", line=dict(color="#d6336c", width=3, dash="dash")))
+    return figure(data, title=label(title), font=FONT, height=300, margin=dict(l=60, r=10, t=50, b=45), uirevision="loss",
+                  xaxis=axis("optimizer step"), yaxis=axis("loss", rangemode="tozero"), hovermode="x unified",
+                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
 
 
 # ---------------------------------------------------------------- forward pass inspector
 def layer_figure(x: np.ndarray, W: np.ndarray, b: np.ndarray, z: np.ndarray, a: np.ndarray, input_names: Sequence[str],
-                 activation: str, title: str) -> go.Figure:
+                 activation: str, title: str) -> Spec:
     """One layer as coloured cells: x above the columns of W it multiplies, then b, z = Wx + b and a = act(z)."""
     x, W, b, z, a = (np.asarray(v, dtype=float) for v in (x, W, b, z, a))
     out, n_in = W.shape
@@ -239,11 +230,10 @@ def layer_figure(x: np.ndarray, W: np.ndarray, b: np.ndarray, z: np.ndarray, a: 
     table[2:, n_in + 1], table[2:, n_in + 2], table[2:, n_in + 3] = b, z, a
     peak = float(max(np.nanmax(np.abs(table)), 1e-6))
     text = np.where(np.isnan(table), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(table)))
-    fig = go.Figure(go.Heatmap(z=table, x=columns, y=rows, text=text, texttemplate="%{text}", textfont=dict(size=15),
-                               colorscale=DIVERGING, zmin=-peak, zmax=peak, showscale=False, xgap=2, ygap=2,
-                               hovertemplate="%{y} · %{x}: %{z:.5f}<extra></extra>"))
-    fig.update_xaxes(side="top", tickfont=dict(size=14), showgrid=False)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=14), showgrid=False)
-    fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), font=dict(size=15), plot_bgcolor="white",
-                      height=130 + 36 * (out + 2), margin=dict(l=100, r=10, t=90, b=10))
-    return fig
+    heatmap = dict(type="heatmap", z=table, x=columns, y=rows, text=text, texttemplate="%{text}", textfont=dict(size=15),
+                   colorscale=DIVERGING, zmin=-peak, zmax=peak, showscale=False, xgap=2, ygap=2,
+                   hovertemplate="%{y} · %{x}: %{z:.5f}<extra></extra>")
+    return figure([heatmap], title=label(title, y=0.98, yanchor="top"), font=dict(size=15), plot_bgcolor="white",
+                  height=130 + 36 * (out + 2), margin=dict(l=100, r=10, t=90, b=10),
+                  xaxis=dict(side="top", tickfont=dict(size=14), showgrid=False),
+                  yaxis=dict(autorange="reversed", tickfont=dict(size=14), showgrid=False))

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS, REGRESSION_SETS, make_classification, make_regression, train_test_split
-from dlplay.device import cpu_threads, seed_everything
 from dlplay.lessons.fundamentals.features import FEATURE_CODE, FeatureTransform
+from dlplay.models.init import seeded_init_
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.run import RunConfig, TrainingRun
@@ -79,12 +79,12 @@ class PlaygroundRun(TrainingRun):
         self.playground = config
         self.points = (X_train, y_train, X_test, y_test)  # raw coordinates on the CPU, for the plots
         self.transform = FeatureTransform.fit(X_train, config.features)
-        seed_everything(config.seed)  # the same seed → the same initial weights (Reset reproduces them)
         model = MLP(self.transform.size, 0, 1, hidden_sizes=config.hidden_sizes, activation=config.activation)
+        seeded_init_(model, config.seed)  # the same seed → the same initial weights (Reset reproduces them)
         optimizer = OptimizerConfig(name=config.optimizer, lr=config.lr)
         l1 = config.reg_rate if config.regularization == "L1" else 0.0
         l2 = config.reg_rate if config.regularization == "L2" else 0.0
-        run_config = RunConfig(batch_size=config.batch_size, eval_every=10, l1=l1, l2=l2, seed=config.seed, threads=1)
+        run_config = RunConfig(batch_size=config.batch_size, eval_every=10, l1=l1, l2=l2, seed=config.seed)
         super().__init__(
             model, self.transform(X_train), y_train, self.transform(X_test), y_test,
             optimizer=optimizer, task=config.task, config=run_config, device=device,
@@ -120,7 +120,7 @@ def grid_view(run: PlaygroundRun, resolution: int = 50, extent: float = EXTENT) 
     model = run.model
     was_training = model.training
     model.eval()
-    with torch.inference_mode(), cpu_threads(1):
+    with torch.inference_mode():
         hidden = model.hidden_activations(features.to(run.device))  # list of (G·G, width)
         last = hidden[-1] if hidden else features.to(run.device)
         out = model.linear_layers()[-1](last).squeeze(-1).float()  # (G·G,) the output layer on the last hidden layer

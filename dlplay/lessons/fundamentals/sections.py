@@ -20,6 +20,7 @@ from dlplay.lessons.fundamentals.figures import (
 from dlplay.lessons.fundamentals.forward_inspector import forward_code, inspect_forward
 from dlplay.lessons.fundamentals.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
 from dlplay.lessons.fundamentals.playground import PlaygroundRun, grid_view
+from dlplay.ui.charts import plot
 
 PERCEPTRON_SETS = {"Gaussians — separable": "gaussians", "XOR — not separable": "xor", "Moons — almost": "moons",
                    "Circle — not separable": "circle"}
@@ -81,6 +82,7 @@ def _restart(seed: int) -> None:
     _set_weights(p.weights, p.bias)
 
 
+@st.fragment
 def perceptron_section(seed: int) -> None:
     """Sliders for w and b, the rule one update at a time, and what happens on data no line separates."""
     c = st.columns([2, 1, 1, 1, 1])
@@ -123,10 +125,10 @@ def perceptron_section(seed: int) -> None:
                    "No straight line separates these classes, so each update fixes one point and breaks another — the "
                    "rule never stops. A hidden layer fixes this (next tab).", icon="🔁")
     left, right = st.columns([3, 2])
-    left.plotly_chart(perceptron_figure(X, y, [w1, w2], b, st.session_state.get("nn_pc_highlight"),
+    plot(container=left, spec=perceptron_figure(X, y, [w1, w2], b, st.session_state.get("nn_pc_highlight"),
                                         title="ŷ = 1 if w·x + b > 0 else 0"), width="stretch", key="nn_fig_perceptron")
     log = st.session_state.get("nn_pc_log", [errors])
-    right.plotly_chart(errors_figure(log, len(X)), width="stretch", key="nn_fig_pc_errors")
+    plot(container=right, spec=errors_figure(log, len(X)), width="stretch", key="nn_fig_pc_errors")
     right.caption("On separable data the count reaches 0 and stays; on XOR or the circle it keeps bouncing.")
 
 
@@ -153,18 +155,19 @@ def live_view(feature_names, show_test: bool, discretize: bool):
         titles = ["inputs"] + [f"layer {i + 1}" for i in range(len(view.hidden))] + ["output"]
         weights = [layer.weight.detach().float().cpu().numpy() for layer in run.model.linear_layers()]
         left, right = st.columns([3, 2])
-        left.plotly_chart(neuron_maps_figure(columns, titles, weights, row_labels=feature_names), width="stretch",
+        plot(container=left, spec=neuron_maps_figure(columns, titles, weights, row_labels=feature_names), width="stretch",
                           key="nn_fig_network", config={"displayModeBar": False})
-        left.plotly_chart(loss_curves_figure(run.history), width="stretch", key="nn_fig_loss")
+        plot(container=left, spec=loss_curves_figure(run.history), width="stretch", key="nn_fig_loss")
         points = tuple(t.numpy() for t in run.points)
         title = "Output: P(class 1)" if run.task == "binary" else "Output: predicted value"
-        right.plotly_chart(decision_figure(view.axis.numpy(), view.output.numpy(), points, run.task, show_test, discretize,
+        plot(container=right, spec=decision_figure(view.axis.numpy(), view.output.numpy(), points, run.task, show_test, discretize,
                                            title=title), width="stretch", key="nn_fig_decision")
 
     return render
 
 
 # ---------------------------------------------------------------- forward pass inspector
+@st.fragment
 def inspector_section(run: PlaygroundRun | None) -> None:
     """Type a point; see its features, then z = W·x + b and a = act(z) layer by layer, ending in model(x)."""
     if run is None:
@@ -182,14 +185,14 @@ def inspector_section(run: PlaygroundRun | None) -> None:
                           "standardized x": features.numpy()}, index=list(t.names))
     st.markdown("**1 · Features** — each is standardized with the training set's mean and std before entering the network.")
     st.dataframe(table.style.format("{:.3f}"), width="content", key="nn_table_features")
-    # A snapshot: with Streamlit's fast reruns the previous run's thread may still be training for a moment.
-    model = copy.deepcopy(run.model).cpu().eval()
+    with run.locked():  # a snapshot: the run may be training in the background
+        model = copy.deepcopy(run.model).cpu().eval()
     steps = inspect_forward(model, features)
     st.markdown("**2 · Layer by layer**")
     names = list(t.names)
     for step in steps:
         act = "no activation: a = z" if step.activation == "none" else f"a = {step.activation.lower()}(z)"
-        st.plotly_chart(layer_figure(step.x.numpy(), step.W.numpy(), step.b.numpy(), step.z.numpy(), step.a.numpy(), names,
+        plot(spec=layer_figure(step.x.numpy(), step.W.numpy(), step.b.numpy(), step.z.numpy(), step.a.numpy(), names,
                                      step.activation, title=f"{step.name}: z = W·x + b, {act}"),
                         width="stretch", key=f"nn_fig_layer_{step.name}")
         names = [f"n{j + 1}" for j in range(len(step.a))]
@@ -202,8 +205,9 @@ def inspector_section(run: PlaygroundRun | None) -> None:
         text += f". That is a logit: P(class 1) = σ({out:.3f}) = **{torch.sigmoid(torch.tensor(out)).item():.1%}**"
     st.markdown(text + ".")
     left, right = st.columns([2, 3])
-    view = grid_view(run, GRID)
+    with run.locked():
+        view = grid_view(run, GRID)
     points = tuple(p.numpy() for p in run.points)
-    left.plotly_chart(decision_figure(view.axis.numpy(), view.output.numpy(), points, run.task, highlight=(x1, x2),
+    plot(container=left, spec=decision_figure(view.axis.numpy(), view.output.numpy(), points, run.task, highlight=(x1, x2),
                                       title="Where the point lies"), width="stretch", key="nn_fig_inspect_point")
     right.code(forward_code(steps), language="python")

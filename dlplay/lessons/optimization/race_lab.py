@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import torch
 
 from dlplay.data.digits import make_digits
-from dlplay.device import seed_everything
+from dlplay.models.init import seeded_init_
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig, make_optimizer
 from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, clean_milestones, make_scheduler
@@ -56,7 +56,6 @@ class RaceSetup:
     epochs: int = 30  # each run finishes after this many passes: a race of about five seconds on two CPU cores
     eval_every: int = 25  # steps between evaluations: the points of the train/validation curves
     eval_samples: int = 500  # samples per split evaluated (keeps evaluation a small share of the work)
-    threads: int | None = 1  # torch CPU threads while stepping: this MLP is too small to split across threads
 
 
 def steps_per_epoch(setup: RaceSetup) -> int:
@@ -83,8 +82,7 @@ def config_name(index: int, config: RaceConfig) -> str:
 
 def build_model(setup: RaceSetup, seed: int = 0) -> MLP:
     """The shared MLP(784, hidden_size, 10) with one hidden layer, its weights drawn from the seed."""
-    seed_everything(seed)
-    return MLP(784, setup.hidden_size, 10, hidden_sizes=[setup.hidden_size])
+    return seeded_init_(MLP(784, setup.hidden_size, 10, hidden_sizes=[setup.hidden_size]), seed)
 
 
 def _schedule(config: RaceConfig, steps: int):
@@ -97,7 +95,7 @@ def build_run(config: RaceConfig, model: MLP, data: tuple, setup: RaceSetup, see
     """One racer: its own deep copy of the shared model, the shared data and batch order, its optimizer and schedule."""
     steps = total_steps(setup)
     run_config = RunConfig(batch_size=setup.batch_size, eval_every=setup.eval_every, eval_samples=setup.eval_samples,
-                           max_steps=steps, threads=setup.threads, seed=seed)
+                           max_steps=steps, seed=seed)
     optimizer = OptimizerConfig(name=config.optimizer, lr=config.lr, weight_decay=config.weight_decay)
     return TrainingRun(copy.deepcopy(model), *data, optimizer=optimizer, scheduler=_schedule(config, steps),
                        config=run_config, device=device)

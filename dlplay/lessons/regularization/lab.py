@@ -8,8 +8,8 @@ from dataclasses import astuple, dataclass
 import torch
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS, make_classification, train_test_split
-from dlplay.device import cpu_threads, seed_everything
 from dlplay.lessons.regularization.dropout_view import Histogram, block_outputs, layer_histograms
+from dlplay.models.init import seeded_init_
 from dlplay.models.mlp import ACTIVATION_MODULES, MLP
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.race import RunGroup
@@ -18,7 +18,6 @@ from dlplay.training.run import RunConfig, TrainingRun
 MIN_CONFIGS, MAX_CONFIGS = 2, 4  # a comparison needs two; four still train live on two CPU cores
 LETTERS = "ABCD"
 LAB_OPTIMIZERS = ("Adam", "AdamW")  # Adam adds weight decay to the gradient (L2), AdamW decays the weights directly
-THREADS = 1  # torch CPU threads for these tiny models: a second thread only adds waiting (see device.cpu_threads)
 HIGH_DROPOUT = 0.9  # from this rate on, almost every unit is dropped at every step
 STATUS_WORDS = {"ready": "training", "early_stopped": "stopped early", "finished": "finished",
                 "diverged": "diverged"}
@@ -91,9 +90,9 @@ def make_data(lab: LabConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
 
 def build_model(lab: LabConfig, config: RegConfig) -> MLP:
     """The shared MLP with this configuration's dropout and batch norm, seeded so every configuration starts alike."""
-    seed_everything(lab.seed)  # BatchNorm1d draws no random numbers, so the Linear layers match across configurations
-    return MLP(2, lab.hidden_size, 2, hidden_sizes=[lab.hidden_size] * lab.depth, activation=lab.activation,
-               dropout=config.dropout, batch_norm=config.batch_norm)
+    model = MLP(2, lab.hidden_size, 2, hidden_sizes=[lab.hidden_size] * lab.depth, activation=lab.activation,
+                dropout=config.dropout, batch_norm=config.batch_norm)
+    return seeded_init_(model, lab.seed)  # batch norm draws nothing, so the Linear layers match across configurations
 
 
 def weight_norm(run: TrainingRun) -> dict[str, float]:
@@ -107,7 +106,7 @@ def build_run(lab: LabConfig, config: RegConfig, data: tuple, device: torch.devi
     """One configuration's TrainingRun: evaluated once per epoch, early stopping counted in epochs."""
     per_epoch = steps_per_epoch(lab)
     run_config = RunConfig(batch_size=lab.batch_size, eval_every=per_epoch, max_steps=lab.epochs * per_epoch,
-                           patience=config.patience or None, threads=THREADS, seed=lab.seed)
+                           patience=config.patience or None, seed=lab.seed)
     optimizer = OptimizerConfig(name=lab.optimizer, lr=lab.lr, weight_decay=config.weight_decay)
     return TrainingRun(build_model(lab, config), *data, optimizer=optimizer, config=run_config, device=device,
                        callbacks=(weight_norm,))
@@ -189,15 +188,13 @@ def decision_grid(group: RunGroup, extent: float = 6.0, resolution: int = 40) ->
     axis = torch.linspace(-extent, extent, resolution)
     gx, gy = torch.meshgrid(axis, axis, indexing="xy")  # (R, R) each, rows follow y
     grid = torch.stack([gx.flatten(), gy.flatten()], dim=1)  # (R·R, 2)
-    with cpu_threads(THREADS):
-        probs = [run.predict(grid).softmax(dim=1)[:, 1].reshape(resolution, resolution) for run in group.runs.values()]
+    probs = [run.predict(grid).softmax(dim=1)[:, 1].reshape(resolution, resolution) for run in group.runs.values()]
     return axis, torch.stack(probs)  # (n_runs, R, R)
 
 
 def hidden_histograms(group: RunGroup, n_points: int = 128, bins: int = 30) -> dict[str, list[Histogram]]:
     """Histograms of what each hidden layer of each run passes on, for the same validation points."""
-    with cpu_threads(THREADS):
-        outputs = {name: block_outputs(run.model, run.X_val[:n_points]) for name, run in group.runs.items()}
+    outputs = {name: block_outputs(run.model, run.X_val[:n_points]) for name, run in group.runs.items()}
     return layer_histograms(outputs, bins)
 
 

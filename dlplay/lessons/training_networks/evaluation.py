@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from dlplay.data.torchvision_sets import IMAGE_DATASETS, ImageData
-from dlplay.device import seed_everything
 from dlplay.lessons.training_networks.losses import LAB_LOSS_CODE, make_lab_loss
+from dlplay.models.init import seeded_init_
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.training.history import History
@@ -93,9 +93,8 @@ def lab_model(config: LabConfig, input_size: int = 784, num_classes: int = 10) -
 
 def build_lab_run(config: LabConfig, data: ImageData, device: torch.device | str = "cpu") -> TrainingRun:
     """A fresh, seeded TrainingRun of the lab's model on data (the test split validates)."""
-    seed_everything(config.seed)
     input_size = math.prod(data.X_train.shape[1:])  # C·H·W = 784 for 28×28 grayscale
-    model = lab_model(config, input_size, len(data.classes))
+    model = seeded_init_(lab_model(config, input_size, len(data.classes)), config.seed)
     run_config = RunConfig(
         batch_size=config.batch_size, eval_every=config.eval_every, eval_samples=config.eval_samples,
         max_steps=lab_max_steps(config.epochs, len(data.X_train), config.batch_size), seed=config.seed,

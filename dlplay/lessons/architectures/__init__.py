@@ -1,0 +1,1 @@
+"""Advanced architectures (chapter 11): residual networks against their plain twins, and U-Net segmentation."""

@@ -1,0 +1,1 @@
+"""Generative models (chapter 10): a VAE and GANs trained live."""

@@ -1,0 +1,1 @@
+"""Practical deep learning (chapter 12): transfer learning, mixed precision, deployment."""

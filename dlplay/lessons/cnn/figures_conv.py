@@ -11,7 +11,7 @@ DIVERGING = "RdBu_r"  # negative blue, zero white, positive red: a feature map's
 GREYS = [[0.0, "black"], [1.0, "white"]]  # 0 black, 1 white, as images are shown
 
 
-def _image_axes(height: int, width: int, x_domain: tuple[float, float] = (0, 1), y_domain: tuple[float, float] = (0, 1),
+def image_axes(height: int, width: int, x_domain: tuple[float, float] = (0, 1), y_domain: tuple[float, float] = (0, 1),
                 suffix: str = "") -> dict:
     """Axes for an image: row 0 at the top, square pixels, no ticks to read."""
     anchor_x, anchor_y = f"y{suffix}", f"x{suffix}"
@@ -23,7 +23,7 @@ def _image_axes(height: int, width: int, x_domain: tuple[float, float] = (0, 1),
     }
 
 
-def _image_trace(x: np.ndarray, suffix: str = "", name: str = "input") -> dict:
+def image_trace(x: np.ndarray, suffix: str = "", name: str = "input") -> dict:
     """A grey heatmap (1 channel) or an RGB image (3 channels) of x (C, H, W) in [0, 1]."""
     ref = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
     if x.shape[0] == 3:
@@ -44,7 +44,7 @@ def input_figure(x: np.ndarray, padding: int, rows: list[int], cols: list[int], 
     p = padding
     padded = np.zeros((c, h + 2 * p, w + 2 * p), dtype=np.float32)
     padded[:, p : p + h, p : p + w] = x
-    data = [_image_trace(padded)]
+    data = [image_trace(padded)]
     tap_x = [col + p for _ in rows for col in cols]  # every (row, col) pair of the window, in padded coordinates
     tap_y = [row + p for row in rows for _ in cols]
     data.append(dict(type="scatter", x=tap_x, y=tap_y, mode="markers", name="kernel taps", hoverinfo="skip",
@@ -53,7 +53,7 @@ def input_figure(x: np.ndarray, padding: int, rows: list[int], cols: list[int], 
     if p:
         shapes.append(_box(p - 0.5, p + w - 0.5, p - 0.5, p + h - 0.5, color="#868e96", width=1.5))  # the image's edge
     return figure(data, title=label(title), font=FONT, height=420, margin=dict(l=10, r=10, t=50, b=10), showlegend=False,
-                  shapes=shapes, uirevision="cnn-input", **_image_axes(h + 2 * p, w + 2 * p))
+                  shapes=shapes, uirevision="cnn-input", **image_axes(h + 2 * p, w + 2 * p))
 
 
 def feature_map_figure(feature_map: np.ndarray, cell: tuple[int, int] | None, title: str, height: int = 420) -> Spec:
@@ -64,7 +64,7 @@ def feature_map_figure(feature_map: np.ndarray, cell: tuple[int, int] | None, ti
                  hovertemplate="out[%{y}, %{x}] = %{z:.3f}<extra></extra>", colorbar=dict(thickness=12))]
     shapes = [] if cell is None else [_box(cell[1] - 0.5, cell[1] + 0.5, cell[0] - 0.5, cell[0] + 0.5)]
     return figure(data, title=label(title), font=FONT, height=height, margin=dict(l=10, r=10, t=50, b=10), shapes=shapes,
-                  uirevision="cnn-map", **_image_axes(h, w))
+                  uirevision="cnn-map", **image_axes(h, w))
 
 
 def products_figure(patch: np.ndarray, kernel: np.ndarray, products: np.ndarray, channel_names: list[str]) -> Spec:
@@ -81,7 +81,7 @@ def products_figure(patch: np.ndarray, kernel: np.ndarray, products: np.ndarray,
             index = r * 3 + col
             suffix = "" if index == 0 else str(index + 1)
             x0, x1 = col / 3 + gap / 2, (col + 1) / 3 - gap / 2
-            layout.update(_image_axes(*values.shape[1:], (x0, x1), (y0, y1), suffix))
+            layout.update(image_axes(*values.shape[1:], (x0, x1), (y0, y1), suffix))
             bound = float(np.abs(values[r]).max()) or 1.0
             zmin, zmax = (low, high) if low is not None else (-bound, bound)
             data.append(dict(type="heatmap", z=values[r], colorscale=scale, zmin=zmin, zmax=zmax, showscale=False,
@@ -106,7 +106,7 @@ def shift_figure(maps: list[np.ndarray], titles: list[str]) -> Spec:
     for i, (values, title) in enumerate(zip(maps, titles)):
         suffix = "" if i == 0 else str(i + 1)
         x0, x1 = i / n + gap / 2, (i + 1) / n - gap / 2
-        layout.update(_image_axes(max(1, values.shape[0]), max(1, values.shape[1]), (x0, x1), (0, 0.9), suffix))
+        layout.update(image_axes(max(1, values.shape[0]), max(1, values.shape[1]), (x0, x1), (0, 0.9), suffix))
         bound = float(np.abs(values).max()) if values.size else 1.0
         data.append(dict(type="heatmap", z=values, colorscale=DIVERGING, zmin=-(bound or 1), zmax=bound or 1, showscale=False,
                          xaxis=f"x{suffix}", yaxis=f"y{suffix}", hovertemplate="[%{y}, %{x}] = %{z:.3f}<extra></extra>"))

@@ -1,0 +1,68 @@
+"""The chapter's figure specs: valid plotly, and they carry the data they were given."""
+
+import numpy as np
+import torch
+
+from dlplay.lessons.cnn.convolution import ConvSettings, window_at
+from dlplay.lessons.cnn.figures_conv import feature_map_figure, input_figure, products_figure, shift_figure
+from dlplay.lessons.cnn.figures_lab import (
+    confusion_figure,
+    drawing_figure,
+    feature_grid_figure,
+    heat_figure,
+    kernel_grid_figure,
+    probability_figure,
+    shift_accuracy_figure,
+    tile,
+)
+from tests.spec_check import check
+
+
+def test_input_figure_pads_the_image_and_marks_every_tap():
+    x = np.random.default_rng(0).random((1, 6, 5)).astype(np.float32)
+    fig = check(input_figure(x, padding=2, rows=[-2, 0, 2], cols=[1, 3, 5], title="input"))
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (10, 9) and z[:2].sum() == 0 and np.allclose(z[2:8, 2:7], x[0])
+    assert list(fig.data[1].x) == [3, 5, 7] * 3 and list(fig.data[1].y) == [0] * 3 + [2] * 3 + [4] * 3
+    rgb = check(input_figure(np.ones((3, 4, 4), np.float32), 0, [0], [0], "rgb"))
+    assert rgb.data[0].type == "image" and np.asarray(rgb.data[0].z).shape == (4, 4, 3)
+
+
+def test_feature_map_and_products_figures():
+    fmap = np.array([[1.0, -2.0], [0.5, 0.0]])
+    fig = check(feature_map_figure(fmap, (1, 0), "out"))
+    assert fig.data[0].zmin == -2 and fig.data[0].zmax == 2 and fig.layout.shapes[0].x0 == -0.5
+    window = window_at(torch.rand(3, 5, 5), torch.randn(3, 3, 3), 4, ConvSettings())
+    fig = check(products_figure(window.patch.numpy(), window.kernel.numpy(), window.products.numpy(), ["R", "G", "B"]))
+    assert len(fig.data) == 9  # three channels × (patch, kernel slice, products)
+    np.testing.assert_allclose(np.asarray(fig.data[5].z), window.products[1].numpy())
+
+
+def test_shift_figure_draws_each_map_even_an_empty_one():
+    fig = check(shift_figure([np.ones((4, 4)), np.zeros((0, 0))], ["a", "b"]))
+    assert len(fig.data) == 2 and fig.layout.annotations[1].text == "b"
+
+
+def test_tile_lays_maps_out_with_gaps():
+    grid = tile(np.arange(12, dtype=np.float32).reshape(3, 2, 2), ncols=2)
+    assert grid.shape == (5, 5) and np.isnan(grid[2]).all() and grid[3, 0] == 8
+
+
+def test_kernel_grid_grey_and_colour():
+    grey = check(kernel_grid_figure(np.random.default_rng(0).normal(size=(8, 1, 3, 3))))
+    z = np.asarray(grey.data[0].z, dtype=float)
+    assert np.nanmax(np.abs(z)) == 1.0 and z.shape == (3, 31)
+    colour = check(kernel_grid_figure(np.random.default_rng(0).normal(size=(4, 3, 5, 5))))
+    assert colour.data[0].type == "image"
+
+
+def test_lab_figures():
+    check(feature_grid_figure(np.random.default_rng(0).random((12, 7, 7)), "block 2"))
+    fig = check(confusion_figure(np.eye(3, dtype=int) * 5, ["a", "b", "c"], "confusion"))
+    assert np.asarray(fig.data[0].z).trace() == 15
+    fig = check(probability_figure(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"]))
+    assert fig.data[0].marker.color[1] != fig.data[0].marker.color[0]
+    check(heat_figure(np.random.default_rng(0).random((1, 8, 8)), np.ones((8, 8)), "heat"))
+    check(drawing_figure(np.zeros((1, 28, 28)), "drawing"))
+    fig = check(shift_accuracy_figure({"CNN": [0.9, 0.8], "MLP": [0.9, 0.5]}))
+    assert [t.name for t in fig.data] == ["CNN", "MLP"] and list(fig.data[1].y) == [0.9, 0.5]

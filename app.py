@@ -1,10 +1,18 @@
-"""dlplay: an interactive deep-learning playground. Run with `make run`."""
+"""dlplay: an interactive deep-learning playground. Run with `make run` (or `streamlit run app.py`)."""
 
-import streamlit as st
+import os
 
-from dlplay.lessons.registry import PARTS, pages_in
-from dlplay.ui.sidebar import render_sidebar
+# Before torch is imported: OpenMP threads that sleep instead of spinning while they wait. With the default
+# (spinning), torch threads on a busy 2-core machine (the server, a browser, other sessions) trained 10-40x slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import streamlit as st  # noqa: E402
+
+from dlplay.lessons.registry import PARTS, pages_in  # noqa: E402
+from dlplay.ui.sidebar import render_sidebar  # noqa: E402
+from dlplay.ui.warmup import warm_up  # noqa: E402
+
+warm_up()  # once per server process: the thread policy, and the heavy imports a first page would otherwise wait for
 st.set_page_config(page_title="dlplay — deep-learning playground", page_icon="🧠", layout="wide")
 
 home = st.Page("chapters/home.py", title="Home", icon="🏠", default=True)

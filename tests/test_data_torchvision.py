@@ -1,13 +1,16 @@
 """Tests of the torchvision image data sets, their offline fallback, and the image grid figure."""
 
+import base64
+import io
 import struct
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 import torch
+from PIL import Image
+from spec_check import check
 
 from dlplay.data import torchvision_sets
 from dlplay.data.digits import DIGIT_CLASSES
@@ -160,9 +163,10 @@ def test_image_grid_figure_shows_make_grid_with_labels_above_each_image():
     from torchvision.utils import make_grid
 
     images = torch.rand(5, 1, 9, 9)
-    fig = image_grid_figure(images, labels=list("abcde"), ncols=3, title="Grid")
-    assert isinstance(fig, go.Figure) and fig.layout.title.text == "Grid"
-    z = np.asarray(fig.data[0].z)
+    fig = check(image_grid_figure(images, labels=list("abcde"), ncols=3, title="Grid"))
+    assert fig.layout.title.text == "Grid"
+    png = base64.b64decode(fig.data[0].source.split(",", 1)[1])
+    z = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     expected = (make_grid(images, nrow=3, padding=3, pad_value=1.0) * 255).round().byte().permute(1, 2, 0).numpy()
     np.testing.assert_array_equal(z, expected)
     assert (z[..., 0] == z[..., 1]).all() and (z[..., 1] == z[..., 2]).all()  # grayscale shown as gray
@@ -173,10 +177,11 @@ def test_image_grid_figure_shows_make_grid_with_labels_above_each_image():
 
 
 def test_image_grid_figure_handles_colour_no_labels_and_bad_input():
-    fig = image_grid_figure(torch.rand(2, 3, 6, 6))
-    assert np.asarray(fig.data[0].z).shape == (10, 18, 3)  # padding 2 around each image
+    fig = check(image_grid_figure(torch.rand(2, 3, 6, 6)))
+    png = base64.b64decode(fig.data[0].source.split(",", 1)[1])
+    assert Image.open(io.BytesIO(png)).size == (18, 10)  # padding 2 around each image
     assert len(fig.layout.annotations) == 0
-    empty = image_grid_figure(torch.zeros(0, 1, 6, 6))
+    empty = check(image_grid_figure(torch.zeros(0, 1, 6, 6)))
     assert len(empty.data) == 0 and empty.layout.annotations[0].text
     with pytest.raises(ValueError):
         image_grid_figure(torch.rand(2, 1, 6, 6), labels=["only one"])

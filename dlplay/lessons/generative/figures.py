@@ -8,8 +8,8 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from plotly.colors import qualitative
 from PIL import Image
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from torchvision.utils import make_grid
 

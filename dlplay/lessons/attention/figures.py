@@ -53,8 +53,8 @@ def matrix_figure(
     if show_text:
         trace["texttemplate"] = "%{text}"
     return figure([trace], title=label(title), height=height, margin=MARGIN, font=FONT, uirevision="keep",
-                  plot_bgcolor="#eeeeee", xaxis=axis(x_title, type="category", tickfont=dict(size=11)),
-                  yaxis=axis(y_title, type="category", autorange="reversed", tickfont=dict(size=11)))
+                  plot_bgcolor="#eeeeee", xaxis=axis(x_title, type="category", tickfont=dict(size=11), dtick=1),
+                  yaxis=axis(y_title, type="category", autorange="reversed", tickfont=dict(size=11), dtick=1))
 
 
 def _domains(n: int, gap: float = 0.03) -> list[list[float]]:

@@ -14,23 +14,12 @@ from dlplay.lessons.attention.figures import (
     context_attention_figure,
     curves_figure,
     encoding_figure,
-    head_grid_figure,
     heads_figure,
     matrix_figure,
-    position_accuracy_figure,
     shown_char,
     similarity_figure,
 )
-from dlplay.lessons.attention.lab import (
-    LabConfig,
-    build_lab_run,
-    heads_off,
-    look,
-    position_accuracy,
-    problems,
-    sequence_accuracy,
-    signature,
-)
+from dlplay.lessons.attention.lab import LabConfig, build_lab_run, heads_off, problems, sequence_accuracy, signature
 from dlplay.lessons.attention.lab import head_ablation as measure_heads
 from dlplay.lessons.attention.language_model import (
     LMConfig,
@@ -40,6 +29,7 @@ from dlplay.lessons.attention.language_model import (
     prepare_text,
 )
 from dlplay.lessons.attention.language_model import signature as lm_signature
+from dlplay.lessons.attention.live import example, lab_view
 from dlplay.lessons.attention.multihead import attention_mask, demo_multihead, head_view
 from dlplay.lessons.attention.position import permutation_check, position_similarity, shuffle_order
 from dlplay.lessons.attention.snippets import heads_code, lab_code, lm_code, stepped_code
@@ -131,7 +121,8 @@ def stepped_section(tokens: list[str] | None, seed: int) -> None:
     st.markdown(f"**Step {shown + 1} · {upto}.** {STEP_NOTES[upto]}")
 
     def draw(column, M, title: str, key: str, rows=labels, cols=dims, weights: bool = False) -> None:
-        plot(matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False), key=key, container=column)
+        plot(matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False, text=False), key=key,
+             container=column)
 
     row = st.columns(4)
     draw(row[0], s.X, "X · embeddings", "att_fig_s_x")
@@ -315,25 +306,15 @@ def lab_section(device: torch.device, seed: int) -> None:
     selected = divmod(names.index(chosen), H)
 
     def render(run) -> None:
-        X = typed if typed is not None else run.X_val[st.session_state.get("att_l_index", 0) % len(run.X_val)].cpu()
-        y = TASKS[config.task].target(X.unsqueeze(0))[0]  # (T,)
-        prediction, maps = look(run.model, X)
+        view = lab_view(run, example(run, typed, st.session_state.get("att_l_index", 0)), selected, chosen)
         grid, big = st.columns([3, 2])
-        plot(head_grid_figure(maps, selected, tile=110 if L * H <= 8 else 80), key="att_fig_l_grid", container=grid)
-        keys = [f"{i}:{d}" for i, d in enumerate(X.tolist())]
-        queries = [f"{i}→{t}" for i, t in enumerate(y.tolist())]
-        plot(matrix_figure(maps[selected], queries, keys, chosen, weights=True, height=360, text=len(X) <= 10,
-                           x_title="looks at input position:digit", y_title="output position→target"),
-             key="att_fig_l_map", container=big)
-        right = prediction == y.numpy()
-        st.markdown(f"input {_digits(X.tolist())} · target {_digits(y.tolist())} · prediction "
-                    f"{_digits(prediction.tolist(), right)} {'✅' if right.all() else ''}")
-        c = st.columns(3)
-        plot(curves_figure(run.history, {"val_loss": "held-out loss"}, "Loss", batch_loss=True), key="att_fig_l_loss",
-             container=c[0])
-        plot(curves_figure(run.history, {"val_acc": "tokens", "seq_acc": "whole sequences"}, "Held-out accuracy", percent=True),
-             key="att_fig_l_acc", container=c[1])
-        plot(position_accuracy_figure(position_accuracy(run)), key="att_fig_l_pos", container=c[2])
+        plot(view.figures["grid"], key="att_fig_l_grid", container=grid)
+        plot(view.figures["map"], key="att_fig_l_map", container=big)
+        right = view.prediction == view.y
+        st.markdown(f"input {_digits(view.X.tolist())} · target {_digits(view.y.tolist())} · prediction "
+                    f"{_digits(view.prediction.tolist(), right)} {'✅' if right.all() else ''}")
+        for column, name in zip(st.columns(3), ("loss", "accuracy", "positions")):
+            plot(view.figures[name], key=f"att_fig_l_{name}", container=column)
 
     run = training_panel("att_lab", signature(config, device), lambda: build_lab_run(config, device), render, device=device,
                          step_size=50, chunk_seconds=0.3)

@@ -38,6 +38,12 @@ def _random_slider_value(rng: random.Random, slider):
     return one()
 
 
+def lazy_tab_keys(at: AppTest) -> list[str]:
+    """Keys of lazy tab groups (st.tabs with a key): their state holds the open tab's label."""
+    labels = {t.label for t in at.tabs}
+    return [k for k, v in at.session_state.items() if isinstance(v, str) and v in labels and not k.startswith("$$")]
+
+
 def randomize(at: AppTest, rng: random.Random) -> list[str]:
     """Set a random subset of the page's widgets to random values; return what was done, for the failure report."""
     done = []
@@ -85,6 +91,11 @@ def randomize(at: AppTest, rng: random.Random) -> list[str]:
             v = rng.choice(w.options)
             w.set_value(v)
             done.append(f"{w.type} {w.key or w.label}={v}")
+    tab_keys = lazy_tab_keys(at)
+    if len(tab_keys) == 1 and rng.random() < 0.3:  # a lazy tab group: open another tab, so its widgets get fuzzed too
+        v = rng.choice([t.label for t in at.tabs])
+        at.session_state[tab_keys[0]] = v
+        done.append(f"tab {v}")
     buttons = [b for b in at.button if not b.disabled]
     if buttons and rng.random() < 0.5:
         b = rng.choice(buttons)

@@ -39,6 +39,7 @@ from dlplay.ui.training_panel import is_playing
 
 SLOW_EVERY = 1.0  # seconds between rebuilds of the heavy live figures while playing
 PICK_RANGE = 6.0  # the latent-point sliders reach ±this
+COLLAPSE_AFTER = 200  # steps before unused latent dimensions are reported
 CATCH_UP_LIMIT = 60.0  # seconds the comparison trains the run that is behind, at most
 
 
@@ -162,10 +163,13 @@ def _bump(key: str) -> None:
     st.session_state[key] = st.session_state.get(key, 0) + 1
 
 
-def collapse_message(kl: np.ndarray, beta: float) -> None:
-    """Say plainly when the posterior collapsed, fully or in some dimensions."""
+def collapse_message(kl: np.ndarray, beta: float, steps: int) -> None:
+    """Say plainly when the posterior collapsed, fully or in some dimensions (once training had a chance to use them)."""
     active = int((kl > ACTIVE_KL).sum())
-    if active == 0:
+    if steps < COLLAPSE_AFTER:
+        st.caption(f"Unused dimensions are named here after {COLLAPSE_AFTER} steps: an untrained encoder outputs μ ≈ 0, "
+                   "σ ≈ 1 — the prior — for every image.")
+    elif active == 0:
         st.error(f"**Posterior collapse** (β = {beta:g}): every latent dimension carries less than {ACTIVE_KL} nats. "
                  "The KL penalty won: the encoder now outputs the prior N(0, I) for every image, so z says nothing "
                  "about x and the decoder draws the same average blur whatever z is. Lower β and the codes come back.",
@@ -226,7 +230,7 @@ def render_vae(run: VaeRun, data: GenData) -> None:
         st.button("🎲 New samples", key="gen_vae_resample", on_click=_bump, args=("gen_vae_prior_seed",))
     with right:
         st.plotly_chart(kl_bars_figure(views.kl, ACTIVE_KL), width="stretch", key="gen_fig_vae_kl")
-        collapse_message(views.kl, run.beta)
+        collapse_message(views.kl, run.beta, run.steps)
 
 
 # ----- 2 · the GAN in 2D ----------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def _kernel(channels: int) -> tuple[torch.Tensor | None, ConvSettings, float]:
     size = c[1].radio("Size", KERNEL_SIZES, horizontal=True, key="cnn_ksize", bind="query-params")
     stride = c[2].slider("Stride s", 1, 4, 1, key="cnn_stride", bind="query-params")
     padding = c[3].slider("Padding p", 0, 4, 1, key="cnn_pad", bind="query-params")
-    dilation = c[4].slider("Dilation d", 1, 4, 1, key="cnn_dil", bind="query-params")
+    dilation = c[4].slider("Dilation d", 1, 6, 1, key="cnn_dil", bind="query-params")
     bias = c[5].number_input("Bias b", -10.0, 10.0, 0.0, step=0.1, key="cnn_bias", bind="query-params")
     settings, bias = ConvSettings(stride, padding, dilation), float(bias or 0.0)
     if name == CUSTOM:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from spec_check import check
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
@@ -25,11 +27,23 @@ def _group(app: AppTest):
     return app.session_state["reg__run"]
 
 
+def _figure(app: AppTest, key: str):
+    """The chart with this key, its spec validated by plotly."""
+    (chart,) = [c for c in app.get("plotly_chart") if c.proto.id.endswith(key)]
+    return check(json.loads(chart.proto.spec))
+
+
 def test_renders_four_configurations_with_their_charts(at):
     assert not at.exception, [e.value for e in at.exception]
     assert list(_group(at).runs) == ["A: baseline", "B: dropout 0.5", "C: weight decay 0.01", "D: batch norm + early stop 20"]
-    assert len(at.get("plotly_chart")) >= 6  # loss, accuracy, weight norm, boundaries, histograms, dropout view
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 6  # loss, accuracy, weight norm, boundaries, histograms, dropout view
+    for chart in charts:
+        check(json.loads(chart.proto.spec))  # every spec the page draws is valid plotly
     assert not at.warning
+    # the width setting re-ran the dropout view too: it shows the rebuilt 16-wide network
+    heatmaps = [t for t in _figure(at, "reg_fig_dropout").data if t.type == "heatmap"]
+    assert len(heatmaps) == 3 and len(heatmaps[0].x) == 16
 
 
 def test_step_advances_every_run_together(at):

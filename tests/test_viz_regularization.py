@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from spec_check import validated
 
+from dlplay.lessons.regularization import figures
 from dlplay.lessons.regularization.dropout_view import Histogram, dropout_view
-from dlplay.lessons.regularization.figures import boundary_figure, dropout_figure, histogram_grid, mark_best, weight_norm_figure
 from dlplay.training.history import History
 from dlplay.viz.training import COLORS, loss_figure
+
+boundary_figure, dropout_figure, histogram_grid, mark_best, race_figure, weight_norm_figure = map(validated, (
+    figures.boundary_figure, figures.dropout_figure, figures.histogram_grid, figures.mark_best, figures.race_figure,
+    figures.weight_norm_figure))
 
 
 def _history(norms: list[float]) -> History:
@@ -25,6 +30,17 @@ def test_mark_best_puts_a_star_and_a_line_at_the_best_step_in_the_run_colour():
     assert len(stars) == 1 and list(stars[0].x) == [6] and list(stars[0].y) == [0.6]
     assert stars[0].marker.color == COLORS[1]
     assert [s.x0 for s in fig.layout.shapes] == [6]
+
+
+def test_race_figure_counts_epochs_and_lists_each_run_once():
+    histories = {"A: baseline": _history([1, 2, 3]), "B: early stop 5": _history([1, 1, 1])}
+    spec = figures.mark_best(loss_figure(histories), {"B: early stop 5": (6, 0.6)}, list(histories))
+    fig = race_figure(spec, 3)
+    train = [t for t in fig.data if t.name == "A: baseline"][0]
+    np.testing.assert_allclose(train.x, [1, 2, 3])  # steps 3, 6, 9 at 3 steps per epoch
+    assert fig.layout.xaxis.title.text == "epoch" and [s.x0 for s in fig.layout.shapes] == [2]
+    shown = [t.name for t in fig.data if t.showlegend is not False]
+    assert shown == ["A: baseline", "B: early stop 5", "B · best (restored)"]  # the dashed twins stay out of the legend
 
 
 def test_weight_norm_figure_plots_the_callback_values_against_step():

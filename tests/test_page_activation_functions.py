@@ -1,4 +1,5 @@
-"""The Activation Functions page: renders, every control changes what it shows, bad input is messaged, re-runs are fast."""
+"""The Activation Functions page: renders, every control changes what it shows (the shared choice re-runs the sections
+that use it), bad input is messaged."""
 
 import base64
 import json
@@ -76,7 +77,12 @@ def test_overlay_selection_and_empty_selection(at):
     assert any("Pick at least one activation" in i.value for i in at.info)
     names = [e.proto.id for e in at.get("plotly_chart")]
     assert not any(n.endswith(("act_fig_values", "act_fig_flow")) for n in names)
-    assert any(n.endswith("act_fig_softmax") for n in names)  # softmax does not depend on the selection
+    # The choice re-runs sections 1, 3 and 4 (fragments, by key), not the softmax section, which does not depend on it.
+    assert not any(n.endswith("act_fig_softmax") for n in names)
+    at.run()  # a full run draws every section
+    names = [e.proto.id for e in at.get("plotly_chart")]
+    assert any(n.endswith("act_fig_softmax") for n in names)
+    assert not any(n.endswith(("act_fig_values", "act_fig_flow")) for n in names)
 
 
 def test_x_range_and_alpha_change_the_curves(at):
@@ -89,6 +95,9 @@ def test_x_range_and_alpha_change_the_curves(at):
     assert not np.allclose(before, leaky["y"])
     np.testing.assert_allclose(leaky["y"], F.leaky_relu(torch.tensor(leaky["x"]), 0.3).numpy(), rtol=1e-5, atol=1e-6)
     assert "negative_slope=0.3" in at.code[0].value
+    # α drives the gradient flow too (Leaky ReLU is drawn there), so that section re-runs with it.
+    expected = gradient_norms("Leaky ReLU", StackConfig(), alpha=0.3)
+    np.testing.assert_allclose(traces(at, "act_fig_flow")["Leaky ReLU"]["y"], expected.numpy(), rtol=1e-5)
 
 
 def test_zero_width_range_is_messaged(at):

@@ -1,13 +1,18 @@
-"""Activation figures carry the data they are given, readable and labelled."""
+"""Activation figures (plotly specs, validated) carry the data they are given, readable and labelled."""
 
 import math
 
 import numpy as np
 import torch
 from numpy.testing import assert_allclose
+from spec_check import validated
 
+from dlplay.lessons.activations import figures
 from dlplay.lessons.activations.activations import StackConfig, curves, gradient_flow, softmax_steps
-from dlplay.lessons.activations.figures import COLORS, curves_figure, gradient_flow_figure, softmax_figure
+from dlplay.lessons.activations.figures import COLORS
+
+curves_figure, gradient_flow_figure, softmax_figure = map(validated, (
+    figures.curves_figure, figures.gradient_flow_figure, figures.softmax_figure))
 
 
 def test_curves_figure_has_one_line_per_activation_with_its_data():

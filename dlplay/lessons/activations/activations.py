@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import skip_init
 
 from dlplay.models.init import seeded_init_
 
@@ -222,25 +223,32 @@ class StackConfig:
     seed: int = 0  # seeds the weights and the batch: the same for every activation
 
 
-def _init_linear(layer: nn.Linear, init: str) -> None:
-    """Re-initialize one Linear layer's weight (and zero its bias) per the init scheme."""
+def _init_linear(layer: nn.Linear, init: str, generator: torch.Generator | None = None) -> None:
+    """Re-initialize one Linear layer's weight (and zero its bias) per the init scheme (from `generator` if given)."""
     if init == "Xavier":
-        nn.init.xavier_uniform_(layer.weight)  # Var(W) = 2 / (fan_in + fan_out), for tanh / sigmoid
+        nn.init.xavier_uniform_(layer.weight, generator=generator)  # Var(W) = 2 / (fan_in + fan_out), for tanh / sigmoid
         nn.init.zeros_(layer.bias)
     elif init == "Kaiming":
-        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")  # Var(W) = 2 / fan_in, for ReLU
+        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)  # Var(W) = 2 / fan_in, for ReLU
         nn.init.zeros_(layer.bias)
     elif init != "PyTorch default":  # default: U(±1/√fan_in) for weights and biases
         raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
 
 
-def _linears(config: StackConfig) -> list[nn.Linear]:
-    """config.depth Linear(hidden_size, hidden_size) layers, all created first, then all re-initialized per config.init."""
+def _linears(config: StackConfig, generator: torch.Generator | None = None) -> list[nn.Linear]:
+    """config.depth Linear(hidden_size, hidden_size) layers, all created first, then all re-initialized per config.init.
+
+    With a generator, every draw comes from it in the order the global RNG would give them: the same weights as
+    `torch.manual_seed(seed)` then building, without touching the global state."""
     if config.depth < 1 or config.hidden_size < 1:
         raise ValueError("depth and hidden_size must be at least 1")
-    linears = [nn.Linear(config.hidden_size, config.hidden_size) for _ in range(config.depth)]
+    h = config.hidden_size
+    if generator is None:
+        linears = [nn.Linear(h, h) for _ in range(config.depth)]
+    else:  # built without drawing (skip_init), then PyTorch's default init drawn from the generator, layer by layer
+        linears = [seeded_init_(skip_init(nn.Linear, h, h), generator) for _ in range(config.depth)]
     for layer in linears:
-        _init_linear(layer, config.init)
+        _init_linear(layer, config.init, generator)
     return linears
 
 
@@ -259,7 +267,7 @@ def build_stack(name: str, config: StackConfig, alpha: float = 0.01) -> nn.Seque
 def _probe(config: StackConfig) -> tuple[tuple[nn.Linear, ...], torch.Tensor, torch.Tensor]:
     """The seeded layers and batch every activation is probed with: seed, build the Linear layers, draw X, draw y."""
     generator = torch.Generator().manual_seed(config.seed)  # private: the global RNG stays untouched
-    linears = [seeded_init_(layer, generator) for layer in _linears(config)]
+    linears = _linears(config, generator)
     X = torch.randn(config.batch_size, config.hidden_size, generator=generator)  # (B, H)
     y = torch.randn(config.batch_size, config.hidden_size, generator=generator)  # (B, H)
     return tuple(linears), X, y

@@ -64,18 +64,19 @@ def gan2d_figure(axis: np.ndarray, field: np.ndarray | None, real: np.ndarray, f
 
 
 def gan_curves_figure(series: dict[str, list[float]], loss: str, max_points: int = 300) -> go.Figure:
-    """D's and G's losses (left) and D's mean verdict on real and generated samples (right), per round."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"Losses ({loss})", "D's mean verdict: real vs generated"))
-    for col, name, label, color in ((1, "d_loss", "D loss", "#1f77b4"), (1, "g_loss", "G loss", "#ff7f0e"),
+    """D's and G's losses (top) and D's mean verdict on real and generated samples (below), per round."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=(f"Losses ({loss})", "D's mean verdict on real and generated samples"))
+    for row, name, label, color in ((1, "d_loss", "D loss", "#1f77b4"), (1, "g_loss", "G loss", "#ff7f0e"),
                                     (2, "d_real", "D(real)", REAL), (2, "d_fake", "D(G(z))", FAKE)):
         values = series.get(name, [])
         if values:
             x, y = downsample(np.arange(1, len(values) + 1), np.asarray(values), max_points)
-            fig.add_scatter(x=x, y=y, mode="lines", name=label, line=dict(color=color, width=2), row=1, col=col)
-    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
-    fig.update_xaxes(title_text="round")
-    fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=40), font=FONT, uirevision="keep",
-                      legend=dict(orientation="h", yanchor="bottom", y=-0.45, x=0))
+            fig.add_scatter(x=x, y=y, mode="lines", name=label, line=dict(color=color, width=2), row=row, col=1)
+    fig.update_yaxes(range=[-0.02, 1.02], row=2, col=1)
+    fig.update_xaxes(title_text="round", row=2, col=1)
+    fig.update_layout(height=430, margin=dict(l=50, r=10, t=40, b=40), font=FONT, uirevision="keep",
+                      legend=dict(orientation="h", yanchor="bottom", y=-0.3, x=0))
     fig.update_annotations(font_size=14)
     return fig
 

@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from spec_check import validated
 from torch.testing import assert_close
 
+from dlplay.lessons.backprop import figures
 from dlplay.lessons.backprop.expression_parser import parse, torch_gradients
-from dlplay.lessons.backprop.figures import ACCENT, computation_graph_figure, layered_positions, relative_error_figure
+from dlplay.lessons.backprop.figures import ACCENT, layered_positions
 from dlplay.lessons.backprop.stepper import (
     MAX_COLUMNS,
     MAX_NODES,
@@ -24,6 +26,9 @@ from dlplay.lessons.backprop.stepper import (
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_expression_parser import random_text  # noqa: E402  (the same random grammar texts)
+
+computation_graph_figure, relative_error_figure = map(validated, (figures.computation_graph_figure,
+                                                                  figures.relative_error_figure))
 
 
 def _cases():

@@ -12,6 +12,22 @@ from dlplay.lessons.attention.sections import (
 )
 from dlplay.ui.sidebar import current_device, current_seed
 
+STEP_NOTES = {
+    "Embeddings X": "Each token becomes a vector (here a fixed random one per distinct token, as an untrained "
+                    "embedding table would give). Repeated tokens get identical rows.",
+    "Q, K, V": "Three linear maps of the same X: a **query** (what this token looks for), a **key** (what it offers "
+               "to others) and a **value** (what it passes on when chosen).",
+    "Scores QKᵀ": "Row i, column j: the dot product of query i with key j — how well token j matches what token i "
+                  "looks for.",
+    "Scaling ÷ √d": "Dot products of d-dimensional vectors grow like √d; dividing by √d keeps the softmax out of "
+                    "saturation, where one weight is ~1, the rest ~0 and the gradients vanish.",
+    "Mask": "A causal mask sets every score above the diagonal to −∞: token i may not look at later tokens, so "
+            "e^−∞ = 0 weight. A language model needs it, since it must not see the characters it predicts.",
+    "Softmax": "Each row becomes positive weights that sum to 1. The temperature divides the scores first: low "
+               "temperatures sharpen each row towards its largest score, high ones flatten it.",
+    "Output AV": "Each token's output is the weighted average of the value vectors, with its row of weights.",
+}
+
 st.title("🔦 Attention and Transformers")
 st.markdown(
     "In **self-attention** every token of a sequence looks at every other token and takes a weighted average of what "
@@ -34,7 +50,7 @@ st.markdown(
     "temperature and it spreads evenly. The **causal mask** blanks the upper triangle: no token sees the future."
 )
 tokens = sentence_controls()
-stepped_section(tokens, seed)
+stepped_section(tokens, seed, STEP_NOTES)
 
 st.header("2 · Many heads")
 st.markdown(

@@ -51,6 +51,16 @@ def problems(config: LabConfig) -> list[str]:
     return found
 
 
+def head_choices(width: int, candidates: tuple[int, ...] = (1, 2, 3, 4, 6, 8)) -> list[int]:
+    """Numbers of heads that divide the width (each head gets width / heads dimensions)."""
+    return [h for h in candidates if width % h == 0]
+
+
+def head_names(num_layers: int, num_heads: int) -> list[str]:
+    """'layer 1 · head 1', … in layer-major order: name index i is (layer, head) = divmod(i, num_heads)."""
+    return [f"layer {layer + 1} · head {head + 1}" for layer in range(num_layers) for head in range(num_heads)]
+
+
 def signature(config: LabConfig, device: torch.device) -> tuple:
     """Every setting that needs a new model (all but the learning rate)."""
     settings = asdict(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -145,3 +147,36 @@ def attention_over_context(model: SequenceTransformer, vocab: CharVocab, text: s
     weights = model.attention_maps()[:, 0, :, -1, :]  # (L, 1, H, T, T) → the last query's row: (L, H, T)
     model.train(was_training)
     return context, weights.float().cpu().numpy()
+
+
+def highlighted(text: str, index: int) -> str:
+    """The text as HTML in a monospace block, character `index` highlighted (everything escaped)."""
+    before, char, after = (html.escape(part) for part in (text[:index], text[index], text[index + 1 :]))
+    mark = char if char.strip() else "␣"
+    return (f"<div style='font-family: monospace; white-space: pre-wrap; font-size: 1.05rem'>{before}"
+            f"<span style='background: #ffd54f; outline: 2px solid #d62728'>{mark}</span>{after}</div>")
+
+
+def most_attended(context: str, weights: np.ndarray, k: int = 3) -> str:
+    """The k context characters with the most weight on average over layers and heads: "'e' (3 back), …"."""
+    top = np.argsort(weights.mean(axis=(0, 1)))[::-1][:k]
+    shown = {" ": "␣", "\n": "⏎"}
+    return ", ".join(f"{shown.get(context[i], context[i])!r} ({len(context) - i} back)" for i in top)
+
+
+class LiveSample:
+    """A short sample of a run's model, redrawn at most every `every` seconds while it trains (sampling holds it up)."""
+
+    def __init__(self, every: float = 4.0, length: int = 80):
+        self.every, self.length = every, length
+        self._key: tuple | None = None  # (run, steps) of the sample held
+        self._when, self._text = 0.0, ""
+
+    def text(self, run: SequenceRun) -> str:
+        """The sample for the run as it is now, or the held one when it is recent enough and the run is playing."""
+        now = time.monotonic()
+        same_run = self._key is not None and self._key[0] is run
+        if not same_run or (self._key[1] != run.steps and (not run.playing or now - self._when > self.every)):
+            self._text = generate(run.model, run.text.vocab, "The ", self.length, temperature=0.8, top_k=10, seed=run.steps)
+            self._key, self._when = (run, run.steps), now
+        return self._text

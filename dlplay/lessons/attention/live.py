@@ -23,6 +23,17 @@ class LabView:
     prediction: np.ndarray  # (T,) the model's outputs
     figures: dict[str, Spec]  # grid, map, loss, accuracy, positions
 
+    def line(self) -> str:
+        """Input, target and prediction as one line of markdown, wrong outputs in red."""
+        right = self.prediction == self.y
+
+        def digits(values, marks=None) -> str:
+            return " ".join(f"`{v}`" if marks is None or marks[i] else f"**:red[{v}]**" for i, v in enumerate(values))
+
+        done = " ✅" if right.all() else ""
+        return (f"input {digits(self.X.tolist())} · target {digits(self.y.tolist())} · "
+                f"prediction {digits(self.prediction.tolist(), right)}{done}")
+
 
 def example(run: SequenceRun, typed: torch.Tensor | None, index: int) -> torch.Tensor:
     """The typed digits, or held-out sequence number `index` (cycling)."""

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import html
-import time
-
-import numpy as np
 import streamlit as st
 import torch
 
-from dlplay.lessons.attention.figures import (
-    ablation_figure,
-    context_attention_figure,
-    curves_figure,
-    encoding_figure,
-    heads_figure,
-    matrix_figure,
-    shown_char,
-    similarity_figure,
-)
-from dlplay.lessons.attention.lab import LabConfig, build_lab_run, heads_off, problems, sequence_accuracy, signature
-from dlplay.lessons.attention.lab import head_ablation as measure_heads
-from dlplay.lessons.attention.language_model import (
-    LMConfig,
-    attention_over_context,
-    build_lm_run,
-    generate,
-    prepare_text,
-)
-from dlplay.lessons.attention.language_model import signature as lm_signature
+from dlplay.lessons.attention import figures, lab
+from dlplay.lessons.attention import language_model as lm
 from dlplay.lessons.attention.live import example, lab_view
 from dlplay.lessons.attention.multihead import attention_mask, demo_multihead, head_view
 from dlplay.lessons.attention.position import permutation_check, position_similarity, shuffle_order
@@ -45,22 +23,6 @@ DEFAULT_SENTENCE = "the cat sat on the mat because it was tired"
 TEMPERATURES = [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0]
 LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2]
 PAD = "<pad>"
-SAMPLE_EVERY = 4.0  # seconds between live samples of the language model while it trains (sampling pauses training)
-STEP_NOTES = {
-    "Embeddings X": "Each token becomes a vector (here a fixed random one per distinct token, as an untrained "
-                    "embedding table would give). Repeated tokens get identical rows.",
-    "Q, K, V": "Three linear maps of the same X: a **query** (what this token looks for), a **key** (what it offers "
-               "to others) and a **value** (what it passes on when chosen).",
-    "Scores QKᵀ": "Row i, column j: the dot product of query i with key j — how well token j matches what token i "
-                  "looks for.",
-    "Scaling ÷ √d": "Dot products of d-dimensional vectors grow like √d; dividing by √d keeps the softmax out of "
-                    "saturation, where one weight is ~1, the rest ~0 and the gradients vanish.",
-    "Mask": "A causal mask sets every score above the diagonal to −∞: token i may not look at later tokens, so "
-            "e^−∞ = 0 weight. A language model needs it, since it must not see the characters it predicts.",
-    "Softmax": "Each row becomes positive weights that sum to 1. The temperature divides the scores first: low "
-               "temperatures sharpen each row towards its largest score, high ones flatten it.",
-    "Output AV": "Each token's output is the weighted average of the value vectors, with its row of weights.",
-}
 
 
 def initial(key: str, default, argument: str = "value") -> dict:
@@ -73,11 +35,6 @@ def offered(key: str, options: list, default):
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
     return options.index(default) if default in options else 0
-
-
-def head_choices(width: int, candidates=(1, 2, 3, 4, 6, 8)) -> list[int]:
-    """Numbers of heads that divide the width (each head gets width / heads dimensions)."""
-    return [h for h in candidates if width % h == 0]
 
 
 def sentence_controls() -> list[str] | None:
@@ -99,8 +56,8 @@ def sentence_controls() -> list[str] | None:
 
 # ---------------------------------------------------------------- 1 · self-attention, stepped
 @st.fragment
-def stepped_section(tokens: list[str] | None, seed: int) -> None:
-    """Embeddings → Q, K, V → scores → scaling → mask → softmax → output, from a seeded SelfAttention."""
+def stepped_section(tokens: list[str] | None, seed: int, notes: dict[str, str]) -> None:
+    """Embeddings → Q, K, V → scores → scaling → mask → softmax → output, from a seeded SelfAttention; notes per step."""
     if not tokens:
         st.info("Type a sentence above to see its attention.")
         return
@@ -118,10 +75,10 @@ def stepped_section(tokens: list[str] | None, seed: int) -> None:
     module = demo_self_attention(dim, seed + st.session_state.get("att_s_draw", 0))
     s = step_attention(X, module, scale=scale, causal=causal, temperature=temperature)
     labels, dims = unique_labels(tokens), [f"d{i}" for i in range(dim)]
-    st.markdown(f"**Step {shown + 1} · {upto}.** {STEP_NOTES[upto]}")
+    st.markdown(f"**Step {shown + 1} · {upto}.** {notes[upto]}")
 
     def draw(column, M, title: str, key: str, rows=labels, cols=dims, weights: bool = False) -> None:
-        plot(matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False, text=False), key=key,
+        plot(figures.matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False, text=False), key=key,
              container=column)
 
     row = st.columns(4)
@@ -171,7 +128,7 @@ def heads_section(tokens: list[str] | None, seed: int) -> None:
     c = st.columns([2, 2, 1, 2, 1], vertical_alignment="bottom")
     widths = [8, 12, 16, 24, 32]
     width = c[0].select_slider("Width C", widths, key="att_h_width", bind="query-params", **initial("att_h_width", 16))
-    choices = head_choices(width)
+    choices = lab.head_choices(width)
     index = offered("att_h_heads", choices, 4)
     heads = c[1].selectbox("Heads", choices, index=index, key="att_h_heads", bind="query-params",
                            help=f"Only numbers that divide C = {width} are offered: each head gets C / heads dimensions.")
@@ -185,12 +142,12 @@ def heads_section(tokens: list[str] | None, seed: int) -> None:
     mha = demo_multihead(width, heads, seed)
     view = head_view(X, mha, causal=causal, padding=is_pad if mask_pads else None)
     labels = unique_labels(padded)
-    plot(heads_figure(view.weights.numpy(), labels, height=300 + 8 * len(labels)), key="att_fig_h_heads")
+    plot(figures.heads_figure(view.weights.numpy(), labels, height=300 + 8 * len(labels)), key="att_fig_h_heads")
     left, right = st.columns(2)
     dims = [f"d{i}" for i in range(width)]
-    plot(matrix_figure(view.concat.numpy(), labels, dims, f"Concatenated heads ({heads} × {width // heads} columns)",
+    plot(figures.matrix_figure(view.concat.numpy(), labels, dims, f"Concatenated heads ({heads} × {width // heads} columns)",
                        text=False), key="att_fig_h_concat", container=left)
-    plot(matrix_figure(view.output.numpy(), labels, dims, "Output = concat W_oᵀ + b_o", text=False), key="att_fig_h_out",
+    plot(figures.matrix_figure(view.output.numpy(), labels, dims, "Output = concat W_oᵀ + b_o", text=False), key="att_fig_h_out",
          container=right)
     with torch.no_grad():  # the module itself, sequence-first: (T, 1, C)
         x = X.unsqueeze(1)
@@ -216,8 +173,8 @@ def position_section(tokens: list[str] | None, seed: int) -> None:
                                **initial("att_p_width", 64))
     encoding = sinusoidal_encoding(length, width)
     left, right = st.columns(2)
-    plot(encoding_figure(encoding.numpy()), key="att_fig_p_encoding", container=left)
-    plot(similarity_figure(position_similarity(encoding).numpy()), key="att_fig_p_similarity", container=right)
+    plot(figures.encoding_figure(encoding.numpy()), key="att_fig_p_encoding", container=left)
+    plot(figures.similarity_figure(position_similarity(encoding).numpy()), key="att_fig_p_similarity", container=right)
     st.markdown("##### Shuffle the tokens")
     if not tokens or len(tokens) < 2:
         st.info("Shuffling needs at least two tokens: type a longer sentence above.")
@@ -232,9 +189,9 @@ def position_section(tokens: list[str] | None, seed: int) -> None:
     labels = unique_labels(tokens)
     dims = [f"d{i}" for i in range(16)]
     left, right = st.columns(2)
-    plot(matrix_figure(check.output.numpy(), labels, dims, "Block output, tokens in order", text=False),
+    plot(figures.matrix_figure(check.output.numpy(), labels, dims, "Block output, tokens in order", text=False),
          key="att_fig_p_out", container=left)
-    plot(matrix_figure(check.shuffled_output.numpy(), [labels[i] for i in order], dims, "Block output, tokens shuffled",
+    plot(figures.matrix_figure(check.shuffled_output.numpy(), [labels[i] for i in order], dims, "Block output, tokens shuffled",
                        text=False), key="att_fig_p_shuffled", container=right)
     if check.gap < 1e-4:
         st.success(f"Without positions, every token's output row is the same in both orders (max gap {check.gap:.1e}): the "
@@ -245,27 +202,27 @@ def position_section(tokens: list[str] | None, seed: int) -> None:
 
 
 # ---------------------------------------------------------------- 4 · the lab
-def lab_controls(seed: int) -> LabConfig:
+def lab_controls(seed: int) -> lab.LabConfig:
     """Task and model settings of the lab (every one but the learning rate rebuilds the run)."""
-    d = LabConfig()
+    d = lab.LabConfig()
     c = st.columns([2, 2, 1, 2, 1, 2, 2])
     task = c[0].selectbox("Task", list(TASKS), key="att_l_task", bind="query-params", help="What the model must output at "
                           "each position: " + "; ".join(f"**{t.name}**: {t.rule}" for t in TASKS.values()))
     length = c[1].slider("Sequence length", 4, MAX_LENGTH, d.length, key="att_l_len", bind="query-params")
     layers = c[2].selectbox("Layers", [1, 2, 3, 4], index=d.num_layers - 1, key="att_l_layers", bind="query-params")
     width = c[3].select_slider("Width", [16, 32, 64, 128], key="att_l_width", bind="query-params", **initial("att_l_width", 64))
-    choices = head_choices(width, (1, 2, 4, 8))
+    choices = lab.head_choices(width, (1, 2, 4, 8))
     heads = c[4].selectbox("Heads", choices, index=offered("att_l_heads", choices, d.num_heads), key="att_l_heads",
                            bind="query-params", help="Only numbers that divide the width are offered.")
     positional = c[5].selectbox("Positions", POSITIONAL, key="att_l_pos", bind="query-params",
                                 help="Sinusoidal: the fixed table of section 3. Learned: a trained vector per position. "
                                      "None: the model sees a bag of digits.")
     lr = c[6].select_slider("Learning rate (live)", LRS, key="att_l_lr", bind="query-params", **initial("att_l_lr", d.lr))
-    return LabConfig(task=task, length=length, num_layers=layers, num_heads=heads, embed_dim=width, positional=positional,
+    return lab.LabConfig(task=task, length=length, num_layers=layers, num_heads=heads, embed_dim=width, positional=positional,
                      lr=lr, seed=seed)
 
 
-def lab_example(config: LabConfig) -> torch.Tensor | None:
+def lab_example(config: lab.LabConfig) -> torch.Tensor | None:
     """The typed example (or None for a held-out one), with a message when it cannot be used."""
     typed = st.text_input("Example to look at", key="att_l_example", bind="query-params", max_chars=40,
                           placeholder=f"digits, e.g. {'31415926535897'[: config.length]} — empty: a held-out sequence")
@@ -281,16 +238,11 @@ def lab_example(config: LabConfig) -> torch.Tensor | None:
     return X
 
 
-def _digits(values, right=None) -> str:
-    """Digits as a line of code spans, wrong ones marked."""
-    return " ".join(f"`{v}`" if right is None or right[i] else f"**:red[{v}]**" for i, v in enumerate(values))
-
-
 @st.fragment
 def lab_section(device: torch.device, seed: int) -> None:
     """Controls, the training panel with live attention maps, heads switched off, and the code."""
     config = lab_controls(seed)
-    found = problems(config)
+    found = lab.problems(config)
     if found:
         for message in found:
             st.warning(message, icon="⚠️")
@@ -299,57 +251,55 @@ def lab_section(device: torch.device, seed: int) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if right.button("🎲 Another held-out sequence", key="att_l_another", width="stretch"):
         st.session_state["att_l_index"] = st.session_state.get("att_l_index", 0) + 1
-    L, H = config.num_layers, config.num_heads
-    names = [f"layer {layer + 1} · head {h + 1}" for layer in range(L) for h in range(H)]
+    names = lab.head_names(config.num_layers, config.num_heads)
     chosen = left.selectbox("Enlarge", names, index=offered("att_l_enlarge", names, names[0]), key="att_l_enlarge",
                             bind="query-params")
-    selected = divmod(names.index(chosen), H)
+    selected = divmod(names.index(chosen), config.num_heads)
 
     def render(run) -> None:
         view = lab_view(run, example(run, typed, st.session_state.get("att_l_index", 0)), selected, chosen)
         grid, big = st.columns([3, 2])
         plot(view.figures["grid"], key="att_fig_l_grid", container=grid)
         plot(view.figures["map"], key="att_fig_l_map", container=big)
-        right = view.prediction == view.y
-        st.markdown(f"input {_digits(view.X.tolist())} · target {_digits(view.y.tolist())} · prediction "
-                    f"{_digits(view.prediction.tolist(), right)} {'✅' if right.all() else ''}")
+        st.markdown(view.line())
         for column, name in zip(st.columns(3), ("loss", "accuracy", "positions")):
             plot(view.figures[name], key=f"att_fig_l_{name}", container=column)
 
-    run = training_panel("att_lab", signature(config, device), lambda: build_lab_run(config, device), render, device=device,
+    run = training_panel("att_lab", lab.signature(config, device), lambda: lab.build_lab_run(config, device), render, device=device,
                          step_size=50, chunk_seconds=0.3)
     run.set_lr(config.lr)
     ablation_part(run, config)
     show_code(lab_code(config))
 
 
-def ablation_part(run, config: LabConfig) -> None:
+def ablation_part(run, config: lab.LabConfig) -> None:
     """Heads switched off: one at a time (measured on demand), or a chosen set."""
     st.markdown("##### Switch heads off")
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     if left.button("Measure every head", key="att_l_ablate", width="stretch", disabled=is_playing("att_lab"),
                    help="Sequence accuracy on the held-out set with each head switched off in turn (pause first)."):
-        st.session_state["att_l_ablation"] = (id(run), run.steps, measure_heads(run))
-    names = [f"layer {layer + 1} · head {h + 1}" for layer in range(config.num_layers) for h in range(config.num_heads)]
+        st.session_state["att_l_ablation"] = (id(run), run.steps, lab.head_ablation(run),
+                                              lab.sequence_accuracy(run.model, run.X_val, run.y_val))
+    names = lab.head_names(config.num_layers, config.num_heads)
     if "att_l_off" in st.session_state:  # heads of a bigger model than this one are gone
         st.session_state["att_l_off"] = [n for n in st.session_state["att_l_off"] if n in names]
     off = right.multiselect("Heads off", names, key="att_l_off", help="See the held-out accuracy with these heads off.")
     result = st.session_state.get("att_l_ablation")
-    baseline = sequence_accuracy(run.model, run.X_val, run.y_val)
     if result is not None and result[0] == id(run):
-        plot(ablation_figure(result[2], baseline if result[1] == run.steps else float("nan")), key="att_fig_l_ablation")
+        plot(figures.ablation_figure(result[2], result[3]), key="att_fig_l_ablation")
         if result[1] != run.steps:
             st.caption(f"Measured at step {result[1]:,}; the model has trained since — measure again.")
     if off:
         heads = [divmod(names.index(name), config.num_heads) for name in off]
-        accuracy = sequence_accuracy(heads_off(run.model, heads), run.X_val, run.y_val)
+        baseline = lab.sequence_accuracy(run.model, run.X_val, run.y_val)
+        accuracy = lab.sequence_accuracy(lab.heads_off(run.model, heads), run.X_val, run.y_val)
         st.metric("Sequence accuracy with those heads off", f"{accuracy:.0%}", f"{accuracy - baseline:+.0%} vs all heads on")
 
 
 # ---------------------------------------------------------------- 5 · tiny language model
-def lm_controls(seed: int) -> tuple[LMConfig, str]:
+def lm_controls(seed: int) -> tuple[lm.LMConfig, str]:
     """Text source and model settings of the language model; returns the config and any pasted text."""
-    d = LMConfig()
+    d = lm.LMConfig()
     c = st.columns([2, 1, 1, 1, 1, 2])
     source = c[0].radio("Text", ["corpus", "pasted"], key="att_m_source", bind="query-params", horizontal=True,
                         format_func=lambda s: {"corpus": "The project's corpus", "pasted": "Paste your own"}[s])
@@ -357,7 +307,7 @@ def lm_controls(seed: int) -> tuple[LMConfig, str]:
                              help="Characters the model sees at once: its maximum length.")
     layers = c[2].selectbox("Layers", [1, 2, 3, 4], index=d.num_layers - 1, key="att_m_layers", bind="query-params")
     width = c[3].selectbox("Width", [32, 64, 128], index=1, key="att_m_width", bind="query-params")
-    choices = head_choices(width, (1, 2, 4, 8))
+    choices = lab.head_choices(width, (1, 2, 4, 8))
     heads = c[4].selectbox("Heads", choices, index=offered("att_m_heads", choices, d.num_heads), key="att_m_heads",
                            bind="query-params")
     lr = c[5].select_slider("Learning rate (live)", LRS, key="att_m_lr", bind="query-params", **initial("att_m_lr", d.lr))
@@ -365,19 +315,8 @@ def lm_controls(seed: int) -> tuple[LMConfig, str]:
     if source == "pasted":
         pasted = st.text_area("Your text (plain English works best; a few thousand characters or more)", key="att_m_text",
                               height=150, max_chars=200_000)
-    config = LMConfig(source=source, context=context, num_layers=layers, num_heads=heads, embed_dim=width, lr=lr, seed=seed)
+    config = lm.LMConfig(source=source, context=context, num_layers=layers, num_heads=heads, embed_dim=width, lr=lr, seed=seed)
     return config, pasted
-
-
-def live_sample(run) -> str:
-    """A short sample of the current model, redrawn at most every SAMPLE_EVERY seconds while training."""
-    cached = st.session_state.get("att_m_live")
-    now = time.monotonic()
-    if cached is None or cached[0] is not run or (cached[1] != run.steps and (not run.playing or now - cached[2] > SAMPLE_EVERY)):
-        text = generate(run.model, run.text.vocab, "The ", 80, temperature=0.8, top_k=10, seed=run.steps)
-        cached = (run, run.steps, now, text)
-        st.session_state["att_m_live"] = cached
-    return cached[3]
 
 
 @st.fragment
@@ -385,7 +324,7 @@ def lm_section(device: torch.device, seed: int) -> None:
     """The causal transformer on text: live training, sampling with temperature and top-k, attention over the context."""
     config, pasted = lm_controls(seed)
     try:
-        text = prepare_text(config.source, pasted, config.context)
+        text = lm.prepare_text(config.source, pasted, config.context)
     except ValueError as error:
         st.warning(str(error), icon="📄")
         return
@@ -394,13 +333,13 @@ def lm_section(device: torch.device, seed: int) -> None:
 
     def render(run) -> None:
         c = st.columns([1, 1])
-        plot(curves_figure(run.history, {"val_loss": "held-out loss"}, "Loss (nats per character)", batch_loss=True),
+        plot(figures.curves_figure(run.history, {"val_loss": "held-out loss"}, "Loss (nats per character)", batch_loss=True),
              key="att_fig_m_loss", container=c[0])
         with c[1]:
             st.markdown(f"**Sample at step {run.steps:,}** (temperature 0.8, top-k 10)")
-            st.code(live_sample(run), language=None, wrap_lines=True)
+            st.code(st.session_state.setdefault("att_m_live", lm.LiveSample()).text(run), language=None, wrap_lines=True)
 
-    run = training_panel("att_lm", lm_signature(config, text, device), lambda: build_lm_run(config, text, device), render,
+    run = training_panel("att_lm", lm.signature(config, text, device), lambda: lm.build_lm_run(config, text, device), render,
                          device=device, step_size=50, chunk_seconds=0.5)
     run.set_lr(config.lr)
     generation_part(run)
@@ -419,13 +358,13 @@ def generation_part(run) -> None:
                                **initial("att_m_topk", 10))
     unknown = vocab.unknown(prompt)
     if not prompt:
-        st.info(f"An empty prompt starts from {shown_char(vocab.fallback)!r}.")
+        st.info(f"An empty prompt starts from {figures.shown_char(vocab.fallback)!r}.")
     elif unknown:
-        st.warning(f"Not in this text's vocabulary, read as {shown_char(vocab.fallback)!r}: "
+        st.warning(f"Not in this text's vocabulary, read as {figures.shown_char(vocab.fallback)!r}: "
                    + " ".join(repr(ch) for ch in sorted(unknown)), icon="🔤")
     if c[4].button("✍️ Generate", key="att_m_generate", type="primary", width="stretch"):
         with run.locked():
-            written = generate(run.model, vocab, prompt, length, temperature=temperature, top_k=top_k,
+            written = lm.generate(run.model, vocab, prompt, length, temperature=temperature, top_k=top_k,
                                seed=st.session_state.get("att_m_draws", 0))
         st.session_state["att_m_draws"] = st.session_state.get("att_m_draws", 0) + 1
         st.session_state["att_m_sample"] = (id(run), written, max(1, len(prompt)), run.steps, temperature, top_k)
@@ -438,14 +377,9 @@ def generation_part(run) -> None:
     if len(written) <= start:
         return
     index = st.slider("Look at generated character", start, len(written) - 1, len(written) - 1, key="att_m_char")
-    before, char, after = (html.escape(part) for part in (written[:index], written[index], written[index + 1 :]))
-    st.markdown(f"<div style='font-family: monospace; white-space: pre-wrap; font-size: 1.05rem'>{before}"
-                f"<span style='background: #ffd54f; outline: 2px solid #d62728'>{char if char.strip() else '␣'}</span>"
-                f"{after}</div>", unsafe_allow_html=True)
+    st.markdown(lm.highlighted(written, index), unsafe_allow_html=True)
     st.caption(f"Written at step {steps:,} · temperature {used_temperature:g} · top-k {used_top_k or 'all'}")
     with run.locked():
-        context, weights = attention_over_context(run.model, vocab, written, index)
-    plot(context_attention_figure(context, weights, written[index]), key="att_fig_m_attention")
-    top = np.argsort(weights.mean(axis=(0, 1)))[::-1][:3]
-    st.caption("Most attended on average over every layer and head: "
-               + ", ".join(f"{shown_char(context[i])!r} ({len(context) - i} back)" for i in top) + ".")
+        context, weights = lm.attention_over_context(run.model, vocab, written, index)
+    plot(figures.context_attention_figure(context, weights, written[index]), key="att_fig_m_attention")
+    st.caption(f"Most attended on average over every layer and head: {lm.most_attended(context, weights)}.")

@@ -36,8 +36,8 @@ def token_embeddings(tokens: list[str], embed_dim: int, seed: int = 0) -> torch.
     Why per token: the same word keeps the same vector whatever sentence it is in, as a trained embedding table would."""
     rows = []
     for token in tokens:
-        code = zlib.crc32(token.encode("utf-8"))  # a stable hash (Python's hash() changes between processes)
-        generator = torch.Generator().manual_seed((seed % 2**31) << 32 | code)
+        # a stable 32-bit hash (Python's hash() changes between processes; torch's CPU generator keeps 32 seed bits)
+        generator = torch.Generator().manual_seed(zlib.crc32(f"{seed}:{token}".encode()))
         rows.append(torch.randn(embed_dim, generator=generator))
     return torch.stack(rows)  # (T, C)
 

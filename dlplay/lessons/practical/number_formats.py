@@ -129,24 +129,35 @@ class GradientCensus:
     overflow_scaled: float  # share that would overflow to inf once scaled
 
 
-def gradient_census(model: nn.Module, X: torch.Tensor, y: torch.Tensor, scale: float = DEFAULT_SCALE) -> GradientCensus:
-    """Gradients of the cross-entropy on (X, y) in float32 (torch.autograd.grad: the model's .grad is untouched)."""
+def gradient_magnitudes(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """|g| of every nonzero float32 gradient entry of the cross-entropy on (X, y), float64 on the CPU.
+
+    The model runs in eval mode (batch norm's running statistics stay put) and torch.autograd.grad leaves .grad alone."""
     params = [p for p in model.parameters() if p.requires_grad]
-    loss = F.cross_entropy(model(X).float(), y)
-    grads = torch.autograd.grad(loss, params)
+    was_training = model.training
+    model.eval()
+    try:
+        loss = F.cross_entropy(model(X).float(), y)
+        grads = torch.autograd.grad(loss, params)
+    finally:
+        model.train(was_training)
     g = torch.cat([t.detach().flatten().float().abs() for t in grads]).cpu()
-    g = g[g > 0].double()
-    if g.numel() == 0:
+    return g[g > 0].double()
+
+
+def gradient_census(magnitudes: torch.Tensor, scale: float = DEFAULT_SCALE) -> GradientCensus:
+    """Shares of the gradient magnitudes that float16 would flush to 0, keep as subnormals, or overflow, unscaled and scaled."""
+    if magnitudes.numel() == 0:
         raise ValueError("every gradient entry is zero")
     half = torch.finfo(torch.float16)
     tiny = smallest_subnormal(torch.float16)
 
     def shares(values: torch.Tensor) -> tuple[float, float, float]:
-        zero = float((values < tiny / 2).double().mean())  # rounds to 0 (round to nearest)
+        zero = float((values < tiny / 2).double().mean())  # round to nearest: below half the smallest subnormal → 0
         sub = float(((values >= tiny / 2) & (values < half.smallest_normal)).double().mean())
         over = float((values > half.max).double().mean())
         return zero, sub, over
 
-    zero, sub, _ = shares(g)
-    zero_s, sub_s, over_s = shares(g * scale)
-    return GradientCensus(torch.log10(g).float(), scale, zero, sub, zero_s, sub_s, over_s)
+    zero, sub, _ = shares(magnitudes)
+    zero_s, sub_s, over_s = shares(magnitudes * scale)
+    return GradientCensus(torch.log10(magnitudes).float(), scale, zero, sub, zero_s, sub_s, over_s)

@@ -36,8 +36,8 @@ class PrecisionConfig:
     batch_size: int = 128  # images per step: larger batches give the low-precision kernels more to do
     lr: float = 1e-3  # Adam's learning rate, both runs
     amp: str = "bfloat16"  # autocast's format for the second run (float16 adds a GradScaler on CUDA)
-    n_train: int = 2000  # colour images to train on (all 10 classes)
-    n_val: int = 500  # held-out images for the validation curve
+    n_train: int = 1500  # colour images to train on (all 10 classes)
+    n_val: int = 300  # held-out images for the validation curve
     eval_every: int = 20  # steps between evaluations
     memory_every: int = 50  # steps between measurements of the bytes saved for backward (the hooks slow a step)
     seed: int = 0  # data, initial weights (the same for both runs) and batch order

@@ -1,7 +1,8 @@
 """The live optimizer race (chapter 8) against the same four runs trained headless one after another.
 
-Live = what the page's fragment does per update: `group.step_for(chunk_seconds)`, then build the live figures and the
-results table and serialize them as Streamlit does (`fig.to_json()`, a pyarrow table), until every run has N steps.
+Live = what the page's fragment does per update: `group.step_for(chunk_seconds)`, then build the live figure specs and
+the results table and serialize them as Streamlit does (plotly's JSON encoder, a pyarrow table), until every run has N
+steps.
 Headless = the same four runs built identically (same data, seed, configurations), each trained N steps with
 `run.step(...)` one after another, evaluated at the same steps. Target: live ≤ 1.3 × headless.
 
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import plotly.io as pio
 import pyarrow as pa
 import torch
 
@@ -44,7 +46,8 @@ def synchronize(device: torch.device) -> None:
 
 def render(group) -> int:
     """The page's live view without Streamlit: three figures and the table, serialized; returns the bytes sent."""
-    sent = sum(len(fig.to_json()) for fig in race_figures(group))
+    # st.plotly_chart sends a spec through plotly.io.to_json(figure, validate=False): plotly's JSON encoder, no validation
+    sent = sum(len(pio.json.to_json_plotly(spec)) for spec in race_figures(group))
     table = pa.Table.from_pandas(pd.DataFrame(results(group)))
     return sent + table.nbytes
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from spec_check import check
 from streamlit.testing.v1 import AppTest
 
 from dlplay.lessons.optimization.paths import compare_paths
-from dlplay.lessons.optimization.sections import FRAMES, paths_code, schedules_code
+from dlplay.lessons.optimization.sections import FRAME_KEY, FRAMES, PLAYING_KEY, paths_code, schedules_code
 from dlplay.lessons.optimization.surfaces import SURFACES
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.optim.schedules import ScheduleConfig, lr_curve
@@ -58,6 +59,8 @@ def test_page_renders_paths_schedules_and_race(at):
         assert figure(at, key)["layout"], key
     assert len(at.dataframe) == 1 and len(at.expander) >= 3  # results table; a code panel per section
     assert not at.warning
+    for chart in at.get("plotly_chart"):
+        check(json.loads(chart.proto.spec))  # every spec the page draws is valid plotly
 
 
 def test_paths_follow_the_optimizer_controls(at):
@@ -106,6 +109,19 @@ def test_animate_step_and_rewind_walk_through_the_paths(at):
     assert not at.exception and any(f"step {5 + 100 // FRAMES} of 100" in c.value for c in at.caption)
     step_button(at, "⏹ Stop").click().run()
     assert not step_button(at, "▶ Animate").disabled
+    assert any(f"step {5 + 100 // FRAMES} of 100" in c.value for c in at.caption)  # Stop keeps the frame
+
+
+def test_an_animation_that_reaches_the_end_stops_and_shows_the_whole_paths(at):
+    at.slider(key="opt_steps").set_value(60).run()
+    step_button(at, "▶ Animate").click().run()
+    assert at.session_state[PLAYING_KEY] and step_button(at, "▶ Animate").disabled
+    at.session_state[FRAME_KEY] = 59  # one frame before the end (AppTest fires no timers: each run draws a frame)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.session_state[PLAYING_KEY] and not step_button(at, "▶ Animate").disabled
+    assert any("step 60 of 60" in c.value for c in at.caption)
+    assert len(decode(traces(at, "opt_fig_paths")["Adam"]["x"])) == 61
 
 
 def test_schedules_overlay_the_real_schedulers(at):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from spec_check import check
 from torch.optim import lr_scheduler
 from torch.testing import assert_close
 
@@ -82,7 +83,7 @@ def test_a_scheduled_racer_follows_the_real_scheduler_over_the_whole_run(data):
         assert run.status == "finished" and run.steps == n
         expected = lr_curve(ScheduleConfig(name=name), lr, n)  # the real scheduler, stepped on a dummy optimizer
         assert_close(torch.tensor(run.history.step_lr, dtype=torch.float64), torch.from_numpy(expected))
-    rates = {t.name: t for t in race_figures(group)[2].data}
+    rates = {t.name: t for t in check(race_figures(group)[2]).data}
     for name, run in group.runs.items():  # the live chart draws the exact lr at the steps it shows, the last included
         x, y = np.asarray(rates[name].x), np.asarray(rates[name].y)
         assert x[0] == 1 and x[-1] == run.steps and len(x) <= 310
@@ -126,7 +127,7 @@ def test_a_diverging_racer_stops_alone_and_is_marked(data):
     assert list(marks) == ["A: SGD"] and marks["A: SGD"][0] == bad.steps
     rows = {row["configuration"]: row for row in results(group)}
     assert rows["A: SGD"]["status"].startswith("💥 diverged") and rows["B: Adam"]["status"] == "finished"
-    loss, accuracy, _ = race_figures(group)
+    loss, accuracy, _ = map(check, race_figures(group))
     crosses = [t for t in loss.data if t.name.endswith("diverged")]
     assert len(crosses) == 1 and crosses[0].x == (bad.steps,)
     top = 10 ** loss.layout.yaxis.range[1]  # log axis: the exploding curve is clipped so the others stay readable

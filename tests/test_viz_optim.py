@@ -4,14 +4,18 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from numpy.testing import assert_allclose
+from spec_check import validated
 
-from dlplay.lessons.optimization.figures import contour_with_paths, cut_marker, loss_curves, lr_curves, spans_decades, surface_3d
+from dlplay.lessons.optimization import figures
+from dlplay.lessons.optimization.figures import cut_marker, spans_decades
 from dlplay.lessons.optimization.paths import Path, compare_paths
 from dlplay.lessons.optimization.surfaces import SURFACES, grid_values
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
 from dlplay.optim.schedules import ScheduleConfig, lr_curve
 
 ROSENBROCK = SURFACES["Rosenbrock"]
+contour_with_paths, loss_curves, lr_curves, surface_3d = map(validated, (
+    figures.contour_with_paths, figures.loss_curves, figures.lr_curves, figures.surface_3d))
 
 
 @pytest.fixture(scope="module")

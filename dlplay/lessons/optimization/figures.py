@@ -1,14 +1,14 @@
-"""Optimizer figures: paths over a loss surface (contour and 3D), loss per step, learning-rate curves."""
+"""Optimizer figures (plotly specs): paths over a loss surface (contour and 3D), loss per step, learning-rate curves."""
 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 from plotly.colors import qualitative
 
 from dlplay.lessons.optimization.paths import Path
 from dlplay.lessons.optimization.surfaces import Surface, grid_values
+from dlplay.viz.spec import Spec, axis, figure, label
 
 COLORS = qualitative.D3  # the same colour order as the training charts
 # light, low-contrast blues so coloured paths stand out on top; dark blue marks the low ground
@@ -24,7 +24,8 @@ def _display_z(values: np.ndarray, surface: Surface, z_min: float, z_span: float
     return np.log10(np.maximum(values - z_min, 0.0) + eps)
 
 
-def _grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
+def surface_grid(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """(xs, ys, Z, Z as drawn, min of Z, span of Z) over the plot range: what the contour and 3D views draw."""
     X, Y, Z = grid_values(surface, resolution)
     z_min, z_span = float(Z.min()), float(Z.max() - Z.min())
     return X[0], Y[:, 0], Z, _display_z(Z, surface, z_min, z_span), z_min, z_span
@@ -68,112 +69,115 @@ def _label_offset(point: np.ndarray, surface: Surface, j: int) -> tuple[float, f
     return ax, (40 + 32 * j) * (1 if down else -1)
 
 
-def _hover(label: str, path: Path) -> tuple[np.ndarray, str]:
+def _hover(name: str, path: Path) -> tuple[np.ndarray, str]:
     custom = np.column_stack([np.arange(len(path.points)), path.losses])  # (n, 2): step, f
-    template = f"<b>{label}</b><br>step %{{customdata[0]:d}}<br>x=%{{x:.3f}}, y=%{{y:.3f}}<br>f=%{{customdata[1]:.3g}}"
+    template = f"<b>{name}</b><br>step %{{customdata[0]:d}}<br>x=%{{x:.3f}}, y=%{{y:.3f}}<br>f=%{{customdata[1]:.3g}}"
     return custom, template + "<extra></extra>"
 
 
-def _starts_and_minima(fig: go.Figure, surface: Surface, paths: dict[str, Path], three_d: dict | None = None) -> None:
+def _starts_and_minima(surface: Surface, paths: dict[str, Path], height=None) -> list[dict]:
+    """Markers of the start points and the known minima; in 3D when height(xy) gives their z."""
     starts = np.unique(np.array([p.points[0] for p in paths.values()] or [surface.start]), axis=0)  # (s, 2)
     minima = np.array(surface.minima).reshape(-1, 2)  # (m, 2)
     marks = [
         ("start", starts, dict(symbol="circle", size=14, color="white", line=dict(color="black", width=2))),
         ("minimum", minima, dict(symbol="star", size=20, color="gold", line=dict(color="black", width=1.5))),
     ]
+    traces = []
     for name, xy, marker in marks:
         if not len(xy):
             continue
-        if three_d is None:
-            fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, marker=marker, hoverinfo="name+x+y")
+        if height is None:
+            traces.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, marker=marker,
+                               hoverinfo="name+x+y"))
         else:
-            z = three_d["z"](xy)
             marker3d = dict(symbol="diamond" if name == "minimum" else "circle", size=7, color=marker["color"],
                             line=dict(color="black", width=2))
-            fig.add_scatter3d(x=xy[:, 0], y=xy[:, 1], z=z, mode="markers", name=name, marker=marker3d)
+            traces.append(dict(type="scatter3d", x=xy[:, 0], y=xy[:, 1], z=height(xy), mode="markers", name=name,
+                               marker=marker3d))
+    return traces
 
 
-def contour_with_paths(surface: Surface, paths: dict[str, Path], resolution: int = 150) -> go.Figure:
-    """Contours of the surface (log-spaced where its values span decades) with each optimizer's path on top."""
-    xs, ys, Z, Zd, _, _ = _grid(surface, resolution)
-    fig = go.Figure()
-    fig.add_contour(
-        x=xs, y=ys, z=Zd, customdata=Z, colorscale=SURFACE_COLORS, ncontours=30, showlegend=False, name="f",
+def contour_with_paths(surface: Surface, paths: dict[str, Path], resolution: int = 150, grid: tuple | None = None) -> Spec:
+    """Contours of the surface (log-spaced where its values span decades) with each optimizer's path on top.
+
+    grid: surface_grid(surface, resolution) when the caller already has it (the grid does not change while paths grow)."""
+    xs, ys, Z, Zd, _, _ = grid or surface_grid(surface, resolution)
+    data = [dict(
+        type="contour", x=xs, y=ys, z=Zd, customdata=Z, colorscale=SURFACE_COLORS, ncontours=30, showlegend=False, name="f",
         line=dict(width=0.6, color="rgba(40,40,40,0.35)"), colorbar=_colorbar(surface, Zd),
         hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>f=%{customdata:.3g}<extra></extra>",
-    )
-    for i, (label, path) in enumerate(paths.items()):
+    )]
+    for i, (name, path) in enumerate(paths.items()):
         color = COLORS[i % len(COLORS)]
-        custom, template = _hover(label, path)
-        fig.add_scatter(
-            x=path.points[:, 0], y=path.points[:, 1], mode="lines+markers", name=label, customdata=custom,
+        custom, template = _hover(name, path)
+        data.append(dict(
+            type="scatter", x=path.points[:, 0], y=path.points[:, 1], mode="lines+markers", name=name, customdata=custom,
             hovertemplate=template, line=dict(color=color, width=3),
             marker=dict(color=color, size=7 if len(path.points) <= 60 else 4),
-        )
-    cut = [(i, label, path) for i, (label, path) in enumerate(paths.items()) if path.diverged_at is not None]
-    for j, (i, label, path) in enumerate(cut):
+        ))
+    annotations = []
+    cut = [(i, name, path) for i, (name, path) in enumerate(paths.items()) if path.diverged_at is not None]
+    for j, (i, name, path) in enumerate(cut):
         color, where = COLORS[i % len(COLORS)], cut_marker(path.points, surface)
-        fig.add_scatter(
-            x=[where[0]], y=[where[1]], mode="markers", name=f"{label} cut", showlegend=False, cliponaxis=False,
-            hovertemplate=f"{path.message}<extra></extra>",
+        data.append(dict(
+            type="scatter", x=[where[0]], y=[where[1]], mode="markers", name=f"{name} cut", showlegend=False,
+            cliponaxis=False, hovertemplate=f"{path.message}<extra></extra>",
             marker=dict(symbol="x", size=20, color=color, line=dict(color="black", width=1.5)),
-        )
+        ))
         # the label sits towards the middle of the plot, staggered so that several cut paths stay legible
         ax, ay = _label_offset(where, surface, j)
-        fig.add_annotation(
-            x=where[0], y=where[1], ax=ax, ay=ay, text=f"{label} ✕ step {path.diverged_at}", showarrow=True,
+        annotations.append(dict(
+            x=where[0], y=where[1], ax=ax, ay=ay, text=f"{name} ✕ step {path.diverged_at}", showarrow=True,
             arrowcolor=color, arrowwidth=2, font=dict(size=15, color=color), bgcolor="rgba(255,255,255,0.9)",
             bordercolor=color, borderpad=3, hovertext=path.message,
-        )
-    _starts_and_minima(fig, surface, paths)
-    fig.update_layout(
-        title=dict(text=f"{surface.name}: optimizer paths", font=dict(size=20)), font=FONT, height=620,
-        margin=dict(l=60, r=20, t=60, b=40), uirevision=surface.name, plot_bgcolor="white",
+        ))
+    data += _starts_and_minima(surface, paths)
+    return figure(
+        data, title=label(f"{surface.name}: optimizer paths", font=dict(size=20)), font=FONT, height=620,
+        margin=dict(l=60, r=20, t=60, b=40), uirevision=surface.name, plot_bgcolor="white", annotations=annotations,
         legend=dict(orientation="h", yanchor="top", y=-0.1, xanchor="center", x=0.5),
+        xaxis=axis("x", range=list(surface.x_range), constrain="domain", showgrid=False),
+        yaxis=axis("y", range=list(surface.y_range), scaleanchor="x", scaleratio=1, showgrid=False),
     )
-    fig.update_xaxes(title_text="x", range=list(surface.x_range), constrain="domain", showgrid=False)
-    fig.update_yaxes(title_text="y", range=list(surface.y_range), scaleanchor="x", scaleratio=1, showgrid=False)
-    return fig
 
 
-def surface_3d(surface: Surface, paths: dict[str, Path], resolution: int = 80) -> go.Figure:
+def surface_3d(surface: Surface, paths: dict[str, Path], resolution: int = 80, grid: tuple | None = None) -> Spec:
     """The surface in 3D (log height where the contours are log-spaced) with each path drawn on it."""
-    xs, ys, Z, Zd, z_min, z_span = _grid(surface, resolution)
+    xs, ys, Z, Zd, z_min, z_span = grid or surface_grid(surface, resolution)
     lift = 0.01 * float(Zd.max() - Zd.min())  # draw paths just above the surface so it does not hide them
 
     def height(values: np.ndarray) -> np.ndarray:
         return _display_z(values, surface, z_min, z_span) + lift
 
-    fig = go.Figure()
-    fig.add_surface(
-        x=xs, y=ys, z=Zd, customdata=Z, colorscale=SURFACE_COLORS, opacity=0.92, showscale=False, name="f",
+    data = [dict(
+        type="surface", x=xs, y=ys, z=Zd, customdata=Z, colorscale=SURFACE_COLORS, opacity=0.92, showscale=False, name="f",
         hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>f=%{customdata:.3g}<extra></extra>",
-    )
-    for i, (label, path) in enumerate(paths.items()):
+    )]
+    for i, (name, path) in enumerate(paths.items()):
         color = COLORS[i % len(COLORS)]
         shown = np.where(_inside(path.points, surface)[:, None], path.points, np.nan)  # (n, 2): off-plot → gap
-        fig.add_scatter3d(
-            x=shown[:, 0], y=shown[:, 1], z=height(path.losses), mode="lines+markers", name=label,
+        data.append(dict(
+            type="scatter3d", x=shown[:, 0], y=shown[:, 1], z=height(path.losses), mode="lines+markers", name=name,
             line=dict(color=color, width=6), marker=dict(color=color, size=2.5),
-        )
+        ))
 
     def minima_height(xy: np.ndarray) -> np.ndarray:
         with torch.no_grad():  # the surface's own f gives the height of starts and minima
             return height(surface.f(torch.as_tensor(xy, dtype=torch.float64)).numpy())
 
-    _starts_and_minima(fig, surface, paths, three_d=dict(z=minima_height))
+    data += _starts_and_minima(surface, paths, height=minima_height)
     z_title = "log₁₀(f − min)" if surface.log_contours else "f"
-    fig.update_layout(
-        title=dict(text=f"{surface.name} in 3D", font=dict(size=20)), font=FONT, height=620,
+    return figure(
+        data, title=label(f"{surface.name} in 3D", font=dict(size=20)), font=FONT, height=620,
         margin=dict(l=0, r=0, t=60, b=0), uirevision=surface.name,
         legend=dict(orientation="h", yanchor="top", y=0.02, xanchor="center", x=0.5),
         scene=dict(
             domain=dict(y=[0.1, 1.0]),  # leave the bottom strip to the legend
-            xaxis=dict(title="x", range=list(surface.x_range)), yaxis=dict(title="y", range=list(surface.y_range)),
-            zaxis=dict(title=z_title), aspectmode="cube", camera=dict(eye=dict(x=-1.6, y=-1.8, z=1.2)),
+            xaxis=axis("x", range=list(surface.x_range)), yaxis=axis("y", range=list(surface.y_range)),
+            zaxis=axis(z_title), aspectmode="cube", camera=dict(eye=dict(x=-1.6, y=-1.8, z=1.2)),
         ),
     )
-    return fig
 
 
 def spans_decades(values: np.ndarray, decades: float = 2.0) -> bool:
@@ -186,45 +190,33 @@ def spans_decades(values: np.ndarray, decades: float = 2.0) -> bool:
     return bool(np.log10(positive.max() / positive.min()) >= decades)
 
 
-def loss_curves(paths: dict[str, Path], title: str = "Loss per step") -> go.Figure:
+def _curve_layout(title: str, y_title: str, log_y: bool, uirevision: str) -> dict:
+    y = axis(y_title + (" (log scale)" if log_y else ""), **(dict(type="log", exponentformat="power") if log_y else {}))
+    return dict(title=label(title, font=dict(size=20)), font=FONT, height=420, uirevision=uirevision,
+                xaxis=axis("step"), yaxis=y, margin=dict(l=70, r=20, t=60, b=50))
+
+
+def loss_curves(paths: dict[str, Path], title: str = "Loss per step", height: int = 420) -> Spec:
     """f at each step of each path; log y-axis when the losses span decades; a cut path ends in ✕."""
-    fig = go.Figure()
-    for i, (label, path) in enumerate(paths.items()):
+    data = []
+    for i, (name, path) in enumerate(paths.items()):
         color = COLORS[i % len(COLORS)]
-        fig.add_scatter(
-            x=np.arange(len(path.losses)), y=path.losses, mode="lines", name=label, line=dict(color=color, width=3)
-        )
+        data.append(dict(type="scatter", x=np.arange(len(path.losses)), y=path.losses, mode="lines", name=name,
+                         line=dict(color=color, width=3)))
         if path.diverged_at is not None:
-            fig.add_scatter(
-                x=[len(path.losses) - 1], y=[path.losses[-1]], mode="markers", name=f"{label} cut", showlegend=False,
-                marker=dict(symbol="x", size=16, color=color, line=dict(color="black", width=1)),
+            data.append(dict(
+                type="scatter", x=[len(path.losses) - 1], y=[path.losses[-1]], mode="markers", name=f"{name} cut",
+                showlegend=False, marker=dict(symbol="x", size=16, color=color, line=dict(color="black", width=1)),
                 hovertemplate=f"{path.message}<extra></extra>",
-            )
+            ))
     log_y = spans_decades(np.concatenate([p.losses for p in paths.values()])) if paths else False
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=20)), font=FONT, height=420, uirevision="loss",
-        xaxis_title="step", yaxis_title="loss f(x, y)" + (" (log scale)" if log_y else ""),
-        margin=dict(l=70, r=20, t=60, b=50),
-    )
-    if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+    return figure(data, **{**_curve_layout(title, "loss f(x, y)", log_y, "loss"), "height": height})
 
 
-def lr_curves(curves: dict[str, np.ndarray], title: str = "Learning rate per step", log_y: bool = False) -> go.Figure:
+def lr_curves(curves: dict[str, np.ndarray], title: str = "Learning rate per step", log_y: bool = False) -> Spec:
     """The learning rate at each step, one line per schedule."""
-    fig = go.Figure()
-    for i, (label, lrs) in enumerate(curves.items()):
-        fig.add_scatter(
-            x=np.arange(len(lrs)), y=np.asarray(lrs), mode="lines", name=label,
-            line=dict(color=COLORS[i % len(COLORS)], width=3),
-            hovertemplate=f"{label}<br>step %{{x}}<br>lr=%{{y:.3g}}<extra></extra>",
-        )
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=20)), font=FONT, height=420, uirevision="lr",
-        xaxis_title="step", yaxis_title="learning rate" + (" (log scale)" if log_y else ""),
-        margin=dict(l=70, r=20, t=60, b=50),
-    )
-    if log_y:
-        fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+    data = [dict(type="scatter", x=np.arange(len(lrs)), y=np.asarray(lrs), mode="lines", name=name,
+                 line=dict(color=COLORS[i % len(COLORS)], width=3),
+                 hovertemplate=f"{name}<br>step %{{x}}<br>lr=%{{y:.3g}}<extra></extra>")
+            for i, (name, lrs) in enumerate(curves.items())]
+    return figure(data, **_curve_layout(title, "learning rate", log_y, "lr"))

@@ -7,7 +7,6 @@ import math
 from dataclasses import astuple, dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from dlplay.data.digits import make_digits
@@ -18,7 +17,8 @@ from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, clean_milestones, 
 from dlplay.training.history import History
 from dlplay.training.race import RunGroup
 from dlplay.training.run import RunConfig, TrainingRun
-from dlplay.viz.training import COLORS, accuracy_figure, loss_figure, lr_figure
+from dlplay.viz.spec import Spec, label, merge
+from dlplay.viz.training import COLORS, accuracy_figure, line, loss_figure, lr_figure
 
 MIN_CONFIGS, MAX_CONFIGS = 2, 4  # a race needs two; four still train live on two CPU cores
 LETTERS = "ABCD"
@@ -195,32 +195,33 @@ def _loss_cap(group: RunGroup) -> float | None:
     return cap if max(values) > cap or not all(math.isfinite(v) for v in values) else None
 
 
-def _mark_diverged(fig: go.Figure, marks: dict[str, tuple[int, float]], names: list[str], cap: float | None) -> None:
+def _mark_diverged(spec: Spec, marks: dict[str, tuple[int, float]], names: list[str], cap: float | None) -> None:
     """A ✕ where each diverged run stopped, in the run's colour, held inside the plot when its value is off the scale."""
     for name, (step, value) in marks.items():
         if not math.isfinite(value):
             continue
         color = COLORS[names.index(name) % len(COLORS)]
-        fig.add_scatter(
-            x=[step], y=[min(value, cap) if cap else value], mode="markers+text", name=f"{name} 💥 diverged",
-            text=[f"💥 {name.split(':')[0]} diverged"], textposition="middle left", textfont=dict(color=color, size=15),
-            marker=dict(symbol="x", size=18, color=color, line=dict(color="black", width=1.5)), cliponaxis=False,
+        spec["data"].append(dict(
+            type="scatter", x=[step], y=[min(value, cap) if cap else value], mode="markers+text",
+            name=f"{name} 💥 diverged", text=[f"💥 {name.split(':')[0]} diverged"], textposition="middle left",
+            textfont=dict(color=color, size=15), cliponaxis=False, customdata=[value],
+            marker=dict(symbol="x", size=18, color=color, line=dict(color="black", width=1.5)),
             hovertemplate=f"{name} diverged after step {step}<br>last value %{{customdata:.3g}}<extra></extra>",
-            customdata=[value],
-        )
+        ))
 
 
-def _one_legend_entry_per_run(fig: go.Figure, names: list[str]) -> None:
+def _one_legend_entry_per_run(spec: Spec, names: list[str]) -> None:
     """Legend by run only (the title says solid = train, dashed = validation); a click hides both of a run's curves."""
-    for trace in fig.data:
-        run = next((n for n in names if trace.name and trace.name.startswith(n)), None)
+    for trace in spec["data"]:
+        name = trace.get("name")
+        run = next((n for n in names if name and name.startswith(n)), None)
         if run is None:
             continue
-        trace.legendgroup = run
-        if trace.name == f"{run} · train":
-            trace.name = run
-        elif not trace.name.endswith("diverged"):
-            trace.showlegend = False
+        trace["legendgroup"] = run
+        if name == f"{run} · train":
+            trace["name"] = run
+        elif not name.endswith("diverged"):
+            trace["showlegend"] = False
 
 
 def _stride(n: int, max_points: int) -> np.ndarray:
@@ -231,43 +232,42 @@ def _stride(n: int, max_points: int) -> np.ndarray:
     return index if index[-1] == n - 1 else np.append(index, n - 1)
 
 
-def race_figures(group: RunGroup) -> tuple[go.Figure, go.Figure, go.Figure]:
-    """(loss, accuracy, learning rate) of every racer, with a ✕ where a run diverged."""
+def race_figures(group: RunGroup) -> tuple[Spec, Spec, Spec]:
+    """(loss, accuracy, learning rate) figure specs of every racer, with a ✕ where a run diverged."""
     histories = _curves(group)
     names = list(histories)
     marks = diverged(group)
-    # one layout update per figure: plotly validates every call, and this runs several times a second
     shared = dict(height=440, margin=dict(l=60, r=20, t=50, b=40),
-                  legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font_size=14))
+                  legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=14)))
     # a log axis: late in the race the losses differ by factors, not by amounts
     loss = loss_figure(histories, title="Loss (log scale) · train solid, validation dashed", log_y=True)
-    loss.update_layout(yaxis_dtick=1, yaxis_tickformat="~g")  # a label per decade only: 0.01, 0.1, 1
+    merge(loss, yaxis=dict(dtick=1, tickformat="~g"))  # a label per decade only: 0.01, 0.1, 1
     cap = _loss_cap(group)
     if cap is not None:  # a diverging run's loss explodes: keep the others readable, say so in the title
         low = min((v for h in histories.values() for v in h.train_loss + h.val_loss if 0 < v < cap), default=cap / 10)
-        loss.update_layout(title=f"Loss (log scale, clipped at {cap:.2g}) · train solid, validation dashed",
-                           yaxis_range=[math.log10(low) - 0.1, math.log10(cap)])
+        merge(loss, title=label(f"Loss (log scale, clipped at {cap:.2g}) · train solid, validation dashed"),
+              yaxis=dict(range=[math.log10(low) - 0.1, math.log10(cap)]))
     _mark_diverged(loss, marks, names, cap)
     accuracy = accuracy_figure(histories, title="Accuracy · train solid, validation dashed")
     last_acc = {n: (h.train_acc[-1] if h.train_acc else math.nan) for n, h in histories.items()}
     _mark_diverged(accuracy, {n: (step, last_acc[n]) for n, (step, _) in marks.items()}, names, None)
-    for fig in (loss, accuracy):
-        _one_legend_entry_per_run(fig, names)
-        fig.update_layout(shared)
+    for spec in (loss, accuracy):
+        _one_legend_entry_per_run(spec, names)
+        merge(spec, **shared)
     rates = lr_figure({}, title="Learning rate per step")  # the shared layout; the curves are added thinned below
     for i, (name, h) in enumerate(histories.items()):
         if h.step_lr:
             index = _stride(len(h.step_lr), LR_POINTS)
-            rates.add_scatter(x=index + 1, y=np.asarray(h.step_lr)[index], mode="lines", name=name,
-                              line=dict(color=COLORS[i % len(COLORS)], width=3))
+            rates["data"].append(line(index + 1, np.asarray(h.step_lr)[index], name, COLORS[i % len(COLORS)]))
+    merge(rates, **shared)
     lrs = [v for h in histories.values() for v in h.step_lr if v > 0]
     if lrs and max(lrs) / min(lrs) > 10:  # Adam's 1e-3 beside SGD's 0.1: only a log axis shows both
         # down to two decades below the lowest starting lr: a cosine's last steps towards 0 would squash the rest
         low = min(h.step_lr[0] for h in histories.values() if h.step_lr and h.step_lr[0] > 0) / 100
-        rates.update_layout(shared, title="Learning rate per step (log scale)", yaxis_type="log", yaxis_dtick=1,
-                            yaxis_tickformat="~g", yaxis_range=[math.log10(low), math.log10(max(lrs)) + 0.3])
+        merge(rates, title=label("Learning rate per step (log scale)"),
+              yaxis=dict(type="log", dtick=1, tickformat="~g", range=[math.log10(low), math.log10(max(lrs)) + 0.3]))
     else:
-        rates.update_layout(shared, yaxis_rangemode="tozero")
+        merge(rates, yaxis=dict(rangemode="tozero"))
     return loss, accuracy, rates
 
 

@@ -1,28 +1,46 @@
-"""The Optimization Algorithms page's sections (chapter 8): paths on 2D surfaces, schedules, the live race."""
+"""The Optimization Algorithms page's sections (chapter 8): paths on 2D surfaces, schedules, the live race.
+
+Each section is a fragment: its widgets re-run it alone. The paths animation is a nested fragment on a timer, drawn
+only while it plays, so its frames re-draw the paths and nothing else."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, surface_3d
+from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, lr_curves, surface_3d, surface_grid
 from dlplay.lessons.optimization.paths import Path, compare_paths
 from dlplay.lessons.optimization.race_lab import (
+    DEFAULT_CONFIGS,
+    LETTERS,
+    MAX_CONFIGS,
+    MIN_CONFIGS,
+    RaceConfig,
     RaceSetup,
+    apply_live_lrs,
+    build_race,
     diverged,
     make_data,
     optimizer_code,
+    problems,
+    race_code,
     race_figures,
     results,
     schedule_code,
+    signature,
 )
 from dlplay.lessons.optimization.surfaces import SURFACES, Surface, noisy_bowl, quadratic_bowl
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
-from dlplay.optim.schedules import ScheduleConfig, lr_curve
+from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, lr_curve
 from dlplay.training.race import RunGroup
+from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
+from dlplay.ui.sidebar import current_device
+from dlplay.ui.training_panel import training_panel
+from dlplay.viz.spec import Spec
 
 SURFACE_NAMES = ("Quadratic bowl", "Rosenbrock", "Beale", "Himmelblau", "Saddle", "Noisy bowl")
 FORMULAS = {  # f(x, y) of each surface as PyTorch source, for the code panel
@@ -45,9 +63,10 @@ SUGGESTED_LRS = {
 }
 DEFAULT_OPTIMIZERS = ["SGD", "Momentum", "RMSProp", "Adam"]
 DEFAULT_SCHEDULES = ["StepLR", "CosineAnnealingLR", "OneCycleLR", "Warm-up + cosine"]
+PATHS = "opt_paths"  # the paths section's fragment key
 FRAME_KEY, PLAYING_KEY = "opt_paths__frame", "opt_paths__playing"  # animation state (not widgets, not in the URL)
 FRAMES = 30  # an animation shows the paths growing in this many frames
-TICK = 0.1  # seconds between animation frames (each frame also waits for the page to redraw)
+TICK = 0.1  # seconds between animation frames (each frame also waits for the browser to redraw)
 CONTOUR_RESOLUTION, SURFACE_RESOLUTION = 100, 60  # grid sides: smooth contours, and light enough to redraw per frame
 
 
@@ -107,6 +126,7 @@ def _on_click() -> None:
     for key, value, (low, high) in (("opt_x0", points[0]["x"], surface.x_range), ("opt_y0", points[0]["y"], surface.y_range)):
         st.session_state[key] = float(np.clip(round(round(value / step) * step, 4), low, high))
     st.session_state[FRAME_KEY] = None
+    st.rerun(PATHS)  # the start sliders live in the section: re-run it (not only the animation holding the chart)
 
 
 def optimizer_controls(names: list[str], surface_name: str) -> dict[str, OptimizerConfig]:
@@ -154,20 +174,25 @@ def cached_paths(
     return {name: Path(*values) for name, values in found.items()}
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def path_figures(
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_grid(surface_name: str, kappa: float, noise: float, resolution: int) -> tuple:
+    """surface_grid, cached: f over the plot's grid changes with the surface only, not with paths or frames."""
+    return surface_grid(make_surface(surface_name, kappa, noise), resolution)
+
+
+def path_specs(
     surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int, shown: int, playing: bool
-) -> tuple[dict[str, Path], go.Figure, go.Figure, go.Figure]:
-    """(paths up to step `shown`, clickable contour, 3D view, loss per step): built once, redrawn by every page rerun."""
-    # cache_resource hands out the same figures again: nothing downstream mutates them (st.plotly_chart reads to_dict())
+) -> tuple[dict[str, Path], Spec, Spec, Spec]:
+    """(paths up to step `shown`, clickable contour, 3D view, loss per step) from the cached paths and surface grids."""
     surface = make_surface(surface_name, kappa, noise)
     paths = cached_paths(surface_name, kappa, noise, start, configs, steps, seed)
     frame = {name: head(path, shown) for name, path in paths.items()}
-    contour = clickable(contour_with_paths(surface, frame, resolution=CONTOUR_RESOLUTION), surface)
-    contour.update_layout(clickmode="event+select")
+    grid = cached_grid(surface_name, kappa, noise, CONTOUR_RESOLUTION)
+    contour = clickable(contour_with_paths(surface, frame, grid=grid), surface)
     # while playing, the 3D view keeps the whole paths: an unchanged chart costs the browser nothing to redraw
-    surface_view = surface_3d(surface, paths if playing else frame, resolution=SURFACE_RESOLUTION)
-    return frame, contour, surface_view, loss_curves(frame).update_layout(height=380)
+    surface_view = surface_3d(surface, paths if playing else frame, grid=cached_grid(surface_name, kappa, noise,
+                                                                                     SURFACE_RESOLUTION))
+    return frame, contour, surface_view, loss_curves(frame, height=380)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -183,17 +208,20 @@ def head(path: Path, steps: int) -> Path:
     return Path(path.points[: steps + 1], path.losses[: steps + 1])
 
 
-def clickable(fig: go.Figure, surface: Surface, resolution: int = 51) -> go.Figure:
+def clickable(spec: Spec, surface: Surface, resolution: int = 51) -> Spec:
     """An invisible grid of points over the contour: clicking one (a plotly point selection) picks the start."""
     xs, ys = np.linspace(*surface.x_range, resolution), np.linspace(*surface.y_range, resolution)
     X, Y = np.meshgrid(xs, ys)  # (R, R) each
-    fig.add_scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
-                    marker=dict(size=9, opacity=0), hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>click to start here<extra></extra>",
-                    unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)))
-    for trace in fig.data:  # a click selects one grid point; keep every other trace fully visible
-        if trace.type == "scatter" and trace.name != "click to start here":
-            trace.unselected = dict(marker=dict(opacity=1))
-    return fig
+    for trace in spec["data"]:  # a click selects one grid point; keep every other trace fully visible
+        if trace["type"] == "scatter":
+            trace["unselected"] = dict(marker=dict(opacity=1))
+    spec["data"].append(dict(
+        type="scatter", x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
+        marker=dict(size=9, opacity=0), hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>click to start here<extra></extra>",
+        unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
+    ))
+    spec["layout"]["clickmode"] = "event+select"
+    return spec
 
 
 def _surface_controls() -> tuple[str, float, float, int]:
@@ -227,36 +255,42 @@ def _start_controls(surface: Surface) -> tuple[float, float]:
     return x0, y0
 
 
-def _animation_buttons(steps: int) -> int:
-    """▶ Animate / ⏹ Stop / ⏩ +n steps / ⏮ Rewind over the paths (not ▶ Play / ⏭ Step: those name the race's panel)."""
-    frame, playing = st.session_state.get(FRAME_KEY), st.session_state.get(PLAYING_KEY, False)
-    if playing:
-        frame = min(steps, (frame or 0) + max(1, steps // FRAMES))
-        st.session_state[FRAME_KEY] = frame
-        if frame >= steps:
-            st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, None
-            st.rerun()  # redraw the page without the animation timer
+def _animate(steps: int) -> None:
+    """▶ Animate: play the paths from where they stand (from step 0 when they are whole)."""
+    frame = st.session_state.get(FRAME_KEY)
+    st.session_state[PLAYING_KEY] = True
+    st.session_state[FRAME_KEY] = 0 if frame is None or frame >= steps else frame
+
+
+def _stop() -> None:
+    st.session_state[PLAYING_KEY] = False
+
+
+def _forward(steps: int, step_size: int) -> None:
+    """⏩ +n steps: grow the paths by step_size (from step 0 when they are whole)."""
+    frame = st.session_state.get(FRAME_KEY)
+    frame = min(steps, (0 if frame is None or frame >= steps else frame) + step_size)
+    st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, None if frame >= steps else frame
+
+
+def _rewind() -> None:
+    st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, 0
+
+
+def _animation_buttons(steps: int) -> bool:
+    """▶ Animate / ⏹ Stop / ⏩ +n steps / ⏮ Rewind over the paths (not ▶ Play / ⏭ Step: those name the race's panel).
+
+    Their callbacks change the animation state; the click then re-runs this section. Returns whether it plays."""
+    playing = bool(st.session_state.get(PLAYING_KEY, False))
     c = st.columns([1, 1, 1, 1, 4], vertical_alignment="center")
-    if c[0].button("▶ Animate", key="opt_paths_play", disabled=playing, type="primary", width="stretch"):
-        st.session_state[PLAYING_KEY] = True
-        st.session_state[FRAME_KEY] = 0 if frame is None or frame >= steps else frame
-        st.rerun()
-    if c[1].button("⏹ Stop", key="opt_paths_pause", disabled=not playing, width="stretch"):
-        st.session_state[PLAYING_KEY] = False
-        st.rerun()
+    c[0].button("▶ Animate", key="opt_paths_play", on_click=_animate, args=(steps,), disabled=playing, type="primary",
+                width="stretch")
+    c[1].button("⏹ Stop", key="opt_paths_pause", on_click=_stop, disabled=not playing, width="stretch")
     step_size = max(1, steps // 20)
-    if c[2].button(f"⏩ +{step_size} steps", key="opt_paths_step", width="stretch"):
-        st.session_state[PLAYING_KEY] = False
-        frame = min(steps, (0 if frame is None or frame >= steps else frame) + step_size)
-        st.session_state[FRAME_KEY] = None if frame >= steps else frame
-        st.rerun()
-    if c[3].button("⏮ Rewind", key="opt_paths_reset", width="stretch"):
-        st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, 0
-        st.rerun()
-    shown = steps if frame is None else min(frame, steps)
-    c[4].caption(f"Showing **step {shown} of {steps}**. Animate grows the paths step by step; click the contour plot to "
-                  "start elsewhere.")
-    return shown
+    c[2].button(f"⏩ +{step_size} steps", key="opt_paths_step", on_click=_forward, args=(steps, step_size), width="stretch")
+    c[3].button("⏮ Rewind", key="opt_paths_reset", on_click=_rewind, width="stretch")
+    c[4].caption("Animate grows the paths step by step; click the contour plot to start elsewhere.")
+    return playing
 
 
 def paths_code(surface_name: str, kappa: float, noise: float, start: tuple, configs: dict[str, OptimizerConfig], steps: int) -> str:
@@ -291,35 +325,51 @@ for name, make in optimizers.items():
 '''
 
 
+def _draw_paths(key: tuple, shown: int, steps: int, playing: bool) -> None:
+    """The paths up to step `shown`: warnings for cut paths, contour (clickable), 3D view, loss per step."""
+    frame, contour, surface_view, losses = path_specs(*key, shown, playing)
+    st.caption(f"Showing **step {shown} of {steps}**.")
+    for path in frame.values():
+        if path.message:
+            st.warning(f"✕ {path.message} — its path is cut there. Lower its learning rate.", icon="💥")
+    left, right = st.columns(2)
+    plot(contour, key="opt_fig_paths", container=left, on_select=_on_click, selection_mode="points")
+    plot(surface_view, key="opt_fig_3d", container=right)
+    plot(losses, key="opt_fig_path_loss")
+
+
+@st.fragment(run_every=TICK)
+def _animation(key: tuple, steps: int) -> None:
+    """One frame of the animation on every tick; drawn only while it plays, so Stop (which leaves it out) ends the timer."""
+    frame = min(steps, (st.session_state.get(FRAME_KEY) or 0) + max(1, steps // FRAMES))
+    if frame >= steps:  # the whole paths: stop
+        st.session_state[PLAYING_KEY], st.session_state[FRAME_KEY] = False, None
+        # a timer's own fragment cannot leave itself out; the page, once, redraws the section without it
+        st.rerun()
+    st.session_state[FRAME_KEY] = frame
+    _draw_paths(key, frame, steps, playing=True)
+
+
+@st.fragment(key=PATHS)
 def paths_section(seed: int) -> None:
     """Surface, optimizers and start; contour, 3D and loss-per-step views; Animate / Stop / +n steps / Rewind."""
-    playing = st.session_state.get(PLAYING_KEY, False)
-
-    @st.fragment(run_every=TICK if playing else None)
-    def view() -> None:
-        surface_name, kappa, noise, steps = _surface_controls()
-        surface = make_surface(surface_name, kappa, noise)
-        names = st.multiselect("Optimizers", OPTIMIZERS, key="opt_optimizers", bind="query-params",
-                               **initial("opt_optimizers", DEFAULT_OPTIMIZERS, "default"),
-                               help="Each is the real torch.optim class stepping a 2-element tensor (x, y).")
-        configs = optimizer_controls(names, surface_name)
-        start = _start_controls(surface)
-        if not configs:
-            st.info("Pick at least one optimizer above to draw its path.", icon="👆")
-            return
-        shown = _animation_buttons(steps)
-        key = (surface_name, kappa, noise, start, tuple(configs.values()), steps, seed)
-        frame, contour, surface_view, losses = path_figures(*key, shown, bool(st.session_state.get(PLAYING_KEY)))
-        for path in frame.values():
-            if path.message:
-                st.warning(f"✕ {path.message} — its path is cut there. Lower its learning rate.", icon="💥")
-        left, right = st.columns(2)
-        left.plotly_chart(contour, width="stretch", key="opt_fig_paths", on_select=_on_click, selection_mode="points")
-        right.plotly_chart(surface_view, width="stretch", key="opt_fig_3d")
-        st.plotly_chart(losses, width="stretch", key="opt_fig_path_loss")
-        show_code(paths_code(surface_name, kappa, noise, start, configs, steps))
-
-    view()
+    surface_name, kappa, noise, steps = _surface_controls()
+    surface = make_surface(surface_name, kappa, noise)
+    names = st.multiselect("Optimizers", OPTIMIZERS, key="opt_optimizers", bind="query-params",
+                           **initial("opt_optimizers", DEFAULT_OPTIMIZERS, "default"),
+                           help="Each is the real torch.optim class stepping a 2-element tensor (x, y).")
+    configs = optimizer_controls(names, surface_name)
+    start = _start_controls(surface)
+    if not configs:
+        st.info("Pick at least one optimizer above to draw its path.", icon="👆")
+        return
+    key = (surface_name, kappa, noise, start, tuple(configs.values()), steps, seed)
+    if _animation_buttons(steps):
+        _animation(key, steps)
+    else:
+        frame = st.session_state.get(FRAME_KEY)
+        _draw_paths(key, steps if frame is None else min(frame, steps), steps, playing=False)
+    show_code(paths_code(surface_name, kappa, noise, start, configs, steps))
 
 
 # ----- 2 · schedules --------------------------------------------------------------------------------------------------
@@ -348,6 +398,70 @@ for name, make in schedules.items():
 '''
 
 
+def schedule_params(name: str) -> ScheduleConfig:
+    """Sliders for one schedule's parameters (inside its popover); nonsense is allowed, the core says why."""
+    k, c = f"opt_s_{slug(name)}", ScheduleConfig(name=name)
+    slider, choice, etas = st.slider, st.select_slider, [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+    if name == "StepLR":
+        c.step_size = bound(slider, "step_size (steps)", 0, 1000, step=5, key=f"{k}_size", default=100)
+    if name == "MultiStepLR":
+        c.milestones = tuple(bound(slider, "milestones (steps)", 0, 2000, step=10, key=f"{k}_ms", default=(250, 375)))
+    if name in ("StepLR", "MultiStepLR"):
+        c.gamma = bound(slider, "gamma", 0.0, 1.0, step=0.05, key=f"{k}_gamma", default=0.1,
+                        help="The lr is multiplied by gamma at each drop.")
+    if name == "ExponentialLR":
+        c.exp_gamma = bound(slider, "gamma (per step)", 0.9, 1.0, step=0.001, format="%.3f", key=f"{k}_gamma", default=0.99)
+    if name == "CosineAnnealingLR":
+        c.T_max = bound(slider, "T_max (steps)", 0, 2000, step=10, key=f"{k}_tmax", default=500,
+                        help="Half a period: the lr reaches eta_min after T_max steps (and climbs back after).")
+    if name == "CosineAnnealingWarmRestarts":
+        c.T_0 = bound(slider, "T_0 (first period)", 0, 1000, step=5, key=f"{k}_t0", default=100)
+        c.T_mult = bound(slider, "T_mult", 1, 4, key=f"{k}_tmult", default=1, help="Each period is T_mult times the last.")
+    if name == "OneCycleLR":
+        c.max_lr = bound(choice, "max_lr", PATH_LRS, key=f"{k}_max", default=0.1)
+        c.pct_start = bound(slider, "pct_start", 0.0, 1.0, step=0.05, key=f"{k}_pct", default=0.3,
+                            help="Fraction of the cycle spent warming up.")
+        c.div_factor = bound(choice, "div_factor", [1.0, 5.0, 10.0, 25.0, 100.0], key=f"{k}_div", default=25.0,
+                             help="Starting lr = max_lr / div_factor.")
+        c.final_div_factor = bound(choice, "final_div_factor", [1.0, 10.0, 100.0, 1e3, 1e4], key=f"{k}_fdiv", default=1e4)
+    if name == "Warm-up + cosine":
+        c.warmup_steps = bound(slider, "warm-up steps", 0, 2000, step=10, key=f"{k}_warm", default=50)
+        c.start_factor = bound(choice, "start_factor", [0.001, 0.01, 0.1, 0.5, 1.0], key=f"{k}_sf", default=0.01,
+                               help="The first lr as a fraction of the base lr.")
+    if name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts", "Warm-up + cosine"):
+        c.eta_min = bound(choice, "eta_min", etas, key=f"{k}_eta", default=0.0, help="The lowest lr of the cosine.")
+    if name == "Constant":
+        st.caption("No parameters: the lr stays at the base lr.")
+    return c
+
+
+@st.fragment
+def schedules_section() -> None:
+    """Schedules to compare, each with its parameters in a popover; their learning rate per step; the code."""
+    schedule_names = st.multiselect("Schedules", SCHEDULES, key="opt_schedules", bind="query-params",
+                                    **initial("opt_schedules", DEFAULT_SCHEDULES, "default"))
+    c = st.columns([3, 3, 1], vertical_alignment="bottom")
+    steps = c[0].slider("Training steps", 10, 2000, step=10, key="opt_sched_steps", bind="query-params",
+                        **initial("opt_sched_steps", 500))
+    lr = c[1].select_slider("Base lr", PATH_LRS, key="opt_sched_lr", bind="query-params", format_func=fmt,
+                            **initial("opt_sched_lr", 0.1))
+    log_y = c[2].toggle("Log y", key="opt_sched_log", bind="query-params", **initial("opt_sched_log", False))
+    if not schedule_names:
+        st.info("Pick at least one schedule to plot its learning rate.", icon="👆")
+    curves, configs = {}, {}
+    for name, column in zip(schedule_names, st.columns(max(len(schedule_names), 4))):
+        with column.popover(f"⚙️ {name}", width="stretch"):
+            config = schedule_params(name)
+        try:  # the core raises ValueError, with a sentence, for a combination that makes no sense
+            curves[name], configs[name] = cached_lr_curve(config, lr, steps), config
+        except ValueError as error:
+            st.warning(f"**{name}**: {error}", icon="⚠️")
+    if curves:
+        plot(lr_curves(curves, log_y=log_y), key="opt_fig_schedules")
+    if configs:
+        show_code(schedules_code(configs, lr, steps))
+
+
 # ----- 3 · the race ---------------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=4, show_spinner="Drawing synthetic digits…")
 def _digits(n_train: int, n_val: int, noise: float, seed: int) -> tuple:
@@ -363,10 +477,10 @@ def render_race(group: RunGroup) -> None:
     """Live: loss and accuracy overlaid, learning rates beneath, the results table, a ✕ on any run that diverged."""
     loss, accuracy, rates = race_figures(group)
     left, right = st.columns(2)
-    left.plotly_chart(loss, width="stretch", key="opt_fig_race_loss")
-    right.plotly_chart(accuracy, width="stretch", key="opt_fig_race_acc")
+    plot(loss, key="opt_fig_race_loss", container=left)
+    plot(accuracy, key="opt_fig_race_acc", container=right)
     left, right = st.columns([2, 3])
-    left.plotly_chart(rates, width="stretch", key="opt_fig_race_lr")
+    plot(rates, key="opt_fig_race_lr", container=left)
     table = pd.DataFrame(results(group)).set_index("configuration")
     right.dataframe(table, width="stretch", key="opt_race_table", column_config={
         "configuration": st.column_config.TextColumn("racer"),
@@ -382,3 +496,58 @@ def render_race(group: RunGroup) -> None:
     for name, (step, _) in diverged(group).items():
         right.caption(f"💥 **{name}** diverged after step {step}: it stopped alone, its last finite weights kept; "
                       "the others race on.")
+
+
+RACE_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0, 3.0, 10.0]
+RACE_DECAYS = [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+
+
+def racer_controls(n_racers: int) -> list[RaceConfig]:
+    """One bordered column per racer: optimizer, learning rate, schedule, weight decay."""
+    configs = []
+    for i, column in enumerate(st.columns(n_racers, border=True)):
+        default, k = DEFAULT_CONFIGS[i], f"opt_race_{LETTERS[i].lower()}"
+        with column:
+            st.markdown(f"#### {LETTERS[i]}")
+            optimizer = st.selectbox("Optimizer", OPTIMIZERS, key=f"{k}_opt", bind="query-params",
+                                     **initial(f"{k}_opt", OPTIMIZERS.index(default.optimizer), "index"))
+            lr = st.select_slider("Learning rate", RACE_LRS, key=f"{k}_lr", bind="query-params", format_func=fmt,
+                                  **initial(f"{k}_lr", default.lr))
+            schedule = st.selectbox("Schedule", SCHEDULES, key=f"{k}_sched", bind="query-params",
+                                    **initial(f"{k}_sched", SCHEDULES.index(default.schedule), "index"),
+                                    help="Default parameters, stretched over the whole run: StepLR drops ×0.1 every "
+                                    "quarter, OneCycleLR peaks at the learning rate, the cosines reach 0 at the end.")
+            weight_decay = st.select_slider("Weight decay", RACE_DECAYS, key=f"{k}_wd", bind="query-params",
+                                            format_func=fmt, **initial(f"{k}_wd", default.weight_decay))
+        configs.append(RaceConfig(optimizer, lr, schedule, weight_decay))
+    return configs
+
+
+@st.fragment
+def race_section(seed: int) -> None:
+    """Shared settings, one column per racer, the live race (training panel) and its code."""
+    d = RaceSetup()
+    c = st.columns(4)
+    n_racers = c[0].slider("Configurations", MIN_CONFIGS, MAX_CONFIGS, key="opt_race_n", bind="query-params",
+                           **initial("opt_race_n", MAX_CONFIGS))
+    epochs = c[1].slider("Epochs", 1, 50, key="opt_race_epochs", bind="query-params", **initial("opt_race_epochs", d.epochs),
+                         help=f"Passes over the {d.n_train} training digits; every schedule spans the whole run.")
+    batch_size = c[2].select_slider("Batch size", [8, 16, 32, 64, 128], key="opt_race_batch", bind="query-params",
+                                    **initial("opt_race_batch", d.batch_size))
+    hidden = c[3].select_slider("Hidden units", [16, 32, 64, 128, 256], key="opt_race_hidden", bind="query-params",
+                                **initial("opt_race_hidden", d.hidden_size), help="MLP(784, hidden, 10): one hidden layer.")
+    setup = dataclasses.replace(d, epochs=epochs, batch_size=batch_size, hidden_size=hidden)
+    configs = racer_controls(n_racers)
+    found = problems(configs, setup)
+    for message in found:
+        st.warning(message, icon="⚠️")
+    if found:
+        return
+    device = current_device()
+    group = training_panel(
+        "opt_race", signature(configs, setup, seed, device),
+        lambda: build_race(configs, race_data(setup, seed), seed, device, setup),
+        render_race, device=device, step_size=25, chunk_seconds=0.2,
+    )
+    apply_live_lrs(group, configs)  # a constant learning rate applies live, without a restart
+    show_code(race_code(configs, setup, seed))

@@ -77,7 +77,7 @@ class ClipTrace:
     diverged_at: int | None  # the step where the loss stopped being finite, if it did
 
 
-def clipping_runs(cell: str, setup: BPTTSetup, *, lr: float = 0.1, max_norm: float = 1.0, steps: int = 100,
+def clipping_runs(cell: str, setup: BPTTSetup, *, lr: float = 0.1, max_norm: float = 1.0, steps: int = 60,
                   ) -> dict[str, ClipTrace]:
     """{'without clipping', 'with clipping'}: the same model, data and SGD steps, once with clip_grad_norm_(max_norm)."""
     X, y = make_adding(512, max(setup.seq_len, 2), seed=setup.seed)

@@ -104,7 +104,7 @@ def build_race(setup: RaceSetup, device: torch.device | str = "cpu") -> RunGroup
     data = make_data(setup)
     task = setup.task
 
-    def accuracy(run: TrainingRun) -> dict[str, float]:
+    def accuracy(run: TrainingRun) -> dict[str, float]:  # recorded as history.val_acc, in place of TrainingRun's own
         return {"val_acc": float(correct(task, run.predict(run.X_val), run.y_val.cpu()).float().mean())}
 
     config = RunConfig(batch_size=setup.batch_size, eval_every=25, eval_samples=setup.n_val, seed=setup.seed)
@@ -124,7 +124,7 @@ def signature(setup: RaceSetup, device: object) -> tuple:
 
 def accuracy_curves(group: RunGroup) -> dict[str, tuple[list[int], list[float]]]:
     """{cell: (steps, validation accuracy)} recorded at each evaluation."""
-    return {name: (run.history.eval_step, run.history.extras.get("val_acc", [])) for name, run in group.runs.items()}
+    return {name: (run.history.eval_step, run.history.val_acc) for name, run in group.runs.items()}
 
 
 def position_accuracy(group: RunGroup, task: str) -> tuple[np.ndarray, dict[str, np.ndarray], str]:

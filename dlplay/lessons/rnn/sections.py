@@ -25,6 +25,7 @@ from dlplay.lessons.rnn.figures import (
 from dlplay.lessons.rnn.gates import gate_panels, input_labels
 from dlplay.lessons.rnn.text_figures import char_activation_figure, prefix_figure
 from dlplay.training.history import History
+from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing
 from dlplay.viz.training import accuracy_figure, loss_figure
@@ -48,6 +49,16 @@ def throttled(name: str, run, build, every: float = SLOW_EVERY, playing_key: str
         cache = (now, run, run.steps, build())
         st.session_state[f"rnn_slow_{name}"] = cache
     return cache[3]
+
+
+def chart(where, spec: dict, key: str) -> None:
+    """Draw a figure spec, with a note in place of the curves before there are any (plotly refuses a figure without data)."""
+    if not spec["data"]:
+        spec["data"] = [dict(type="scatter", x=[], y=[], showlegend=False)]
+        spec["layout"]["annotations"] = [*spec["layout"].get("annotations", []), dict(
+            text="Press ▶ Play or ⏭ Step to train", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+            font=dict(size=16, color="gray"))]
+    plot(spec, key=key, container=where)
 
 
 def _curves(runs: dict) -> dict[str, History]:
@@ -83,9 +94,9 @@ def stepper_section(seed: int) -> None:
         st.session_state["rnn_step_t"] = u.steps  # a shorter sequence: stay on its last step
     t = c[2].slider("Step t", 1, u.steps, key="rnn_step_t", bind="query-params") - 1
     left, right = st.columns(2)
-    left.plotly_chart(series_figure(u, t), width="stretch", key="rnn_fig_series")
-    right.plotly_chart(step_terms_figure(u, t), width="stretch", key="rnn_fig_terms")
-    st.plotly_chart(hidden_heatmap(u, t), width="stretch", key="rnn_fig_hidden")
+    chart(left, series_figure(u, t), "rnn_fig_series")
+    chart(right, step_terms_figure(u, t), "rnn_fig_terms")
+    chart(st, hidden_heatmap(u, t), "rnn_fig_hidden")
     gap = float(np.abs(u.h - u.reference).max())
     st.caption(f"Every column is computed by the loop below, one step at a time; `nn.RNN` run on the same weights gives "
                f"the same hidden states (largest difference here: {gap:.1e}).")
@@ -137,8 +148,8 @@ def gradients_section(seed: int) -> None:
             st.button("↻ Refresh from the race", key="rnn_grad_refresh")
             st.caption(f"Gradients of {label}; sliders for length and scale apply to the fresh models only.")
     left, right = st.columns(2)
-    left.plotly_chart(gradient_profile_figure(profiles, "‖∂L/∂hₜ‖ at every step"), width="stretch", key="rnn_fig_grad")
-    right.plotly_chart(gradient_length_figure(bptt.LENGTHS, by_length), width="stretch", key="rnn_fig_grad_len")
+    chart(left, gradient_profile_figure(profiles, "‖∂L/∂hₜ‖ at every step"), "rnn_fig_grad")
+    chart(right, gradient_length_figure(bptt.LENGTHS, by_length), "rnn_fig_grad_len")
     st.subheader("Gradient clipping")
     st.markdown("When ‖Wₕₕ‖ is large the opposite happens: the gradient **explodes**, one SGD step throws the weights far "
                 "away and the loss turns to `inf`. `clip_grad_norm_(params, max_norm)` rescales the whole gradient to "
@@ -148,7 +159,7 @@ def gradients_section(seed: int) -> None:
     lr = c[1].select_slider("SGD learning rate", [0.01, 0.03, 0.1, 0.3, 0.5, 1.0], 0.3, key="rnn_clip_lr", bind="query-params")
     max_norm = c[2].select_slider("max_norm", [0.1, 0.25, 0.5, 1.0, 2.0, 5.0], 1.0, key="rnn_clip_norm", bind="query-params")
     traces = _clipping(cell, setup, lr, max_norm)
-    st.plotly_chart(clipping_figure(traces, max_norm), width="stretch", key="rnn_fig_clip")
+    chart(st, clipping_figure(traces, max_norm), "rnn_fig_clip")
     lines = []
     for name, trace in traces.items():
         end = (f"diverged at step {trace.diverged_at + 1}" if trace.diverged_at is not None
@@ -178,11 +189,11 @@ def render_race(group) -> None:
     task = "Copy memory" if next(iter(group.runs.values())).y_val.dim() == 2 else "Adding problem"
     chance = race.chance_level(task)
     left, mid, right = st.columns(3)
-    left.plotly_chart(loss_figure(_curves(group.runs), title="Loss · train solid, validation dashed", log_y=True,
-                                  max_points=MAX_POINTS), width="stretch", key="rnn_fig_race_loss")
-    mid.plotly_chart(race_accuracy_figure(race.accuracy_curves(group), chance), width="stretch", key="rnn_fig_race_acc")
+    chart(left, loss_figure(_curves(group.runs), title="Loss · train solid, validation dashed", log_y=True,
+                            max_points=MAX_POINTS), "rnn_fig_race_loss")
+    chart(mid, race_accuracy_figure(race.accuracy_curves(group), chance), "rnn_fig_race_acc")
     positions = throttled("positions", group, lambda: position_accuracy_figure(*race.position_accuracy(group, task), chance))
-    right.plotly_chart(positions, width="stretch", key="rnn_fig_race_pos")
+    chart(right, positions, "rnn_fig_race_pos")
 
 
 # ----- 4 · gates --------------------------------------------------------------------------------------------------------
@@ -199,8 +210,7 @@ def gates_section(group, task: str) -> None:
         panels = gate_panels(run.model, x)
         y_hat = run.predict(x[None])[0]
     labels = input_labels(task, x)
-    st.plotly_chart(gates_figure(panels, labels, f"The race's {cell} at step {run.steps:,} on sequence {index}"),
-                    width="stretch", key="rnn_fig_gates")
+    chart(st, gates_figure(panels, labels, f"The race's {cell} at step {run.steps:,} on sequence {index}"), "rnn_fig_gates")
     target = run.y_val[index].cpu()
     if task == "Adding problem":
         said = f"answers {float(y_hat.reshape(-1)[0]):.3f} for the true sum {float(target):.3f}"
@@ -246,8 +256,8 @@ def _temperature() -> float:
 def render_char(run) -> None:
     """The loss live; a fresh sample every few seconds at the chosen temperature."""
     left, right = st.columns([1, 1])
-    left.plotly_chart(loss_figure({"": run.history}, title="Next-character loss (cross-entropy, nats)", max_points=MAX_POINTS),
-                      width="stretch", key="rnn_fig_char_loss")
+    chart(left, loss_figure({"": run.history}, title="Next-character loss (cross-entropy, nats)", max_points=MAX_POINTS),
+          "rnn_fig_char_loss")
     text = throttled("char_sample", run, lambda: char_model.sample_from(run, "The ", 240, _temperature(), seed=run.steps),
                      every=SAMPLE_EVERY, playing_key=CHAR_KEY)
     right.markdown(f"**A sample at step {run.steps:,}** (temperature {_temperature():g})")
@@ -280,7 +290,7 @@ def char_sampling_section() -> None:
     with run.locked():
         activations = char_model.unit_activations(run.model, run.vocab, passage)  # (T, H)
     unit = st.slider("Hidden unit", 0, activations.shape[1] - 1, 0, key="rnn_char_unit", bind="query-params")
-    st.plotly_chart(char_activation_figure(passage, activations[:, unit], unit), width="stretch", key="rnn_fig_char_unit")
+    chart(st, char_activation_figure(passage, activations[:, unit], unit), "rnn_fig_char_unit")
     lively = np.argsort(-activations.std(axis=0))[:5]
     st.caption(f"Computed with the weights of step {run.steps:,}. The units that vary most over this passage: "
                f"{', '.join(map(str, lively))} — try them; some track spaces, word starts or the line's progress.")
@@ -304,8 +314,8 @@ def sentiment_controls(seed: int) -> sentiment.SentimentSetup:
 
 def render_sentiment(run) -> None:
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure({"": run.history}, max_points=MAX_POINTS), width="stretch", key="rnn_fig_sent_loss")
-    right.plotly_chart(accuracy_figure({"": run.history}, max_points=MAX_POINTS), width="stretch", key="rnn_fig_sent_acc")
+    chart(left, loss_figure({"": run.history}, max_points=MAX_POINTS), "rnn_fig_sent_loss")
+    chart(right, accuracy_figure({"": run.history}, max_points=MAX_POINTS), "rnn_fig_sent_acc")
 
 
 @st.fragment
@@ -328,7 +338,7 @@ def sentence_section(setup: sentiment.SentimentSetup) -> None:
         st.info(f"Only the first {sentiment.MAX_WORDS} words are read.")
     label = SENTIMENTS[int(reading.probs.argmax())]
     st.markdown(f"### {'🙂' if label == 'positive' else '🙁'} {label} · P(positive) = {reading.probs[1]:.1%}")
-    st.plotly_chart(prefix_figure(reading.words, reading.prefix_positive), width="stretch", key="rnn_fig_sent_prefix")
+    chart(st, prefix_figure(reading.words, reading.prefix_positive), "rnn_fig_sent_prefix")
     st.caption(f"At step {run.steps:,}. A bag-of-words model (logistic regression on word counts) reaches "
                f"{_bag_of_words(setup):.0%} on the same validation sentences: it cannot tell *not good but lovely* "
                "from *good but not lovely*.")

@@ -14,7 +14,7 @@ from dlplay.models.init import seeded_init_
 from dlplay.models.rnn import SimpleRNN
 
 MAX_STEPS = 40  # the longest sequence the stepper shows: one heatmap column per step stays readable
-TRAIN_STEPS = 300  # Adam steps of "trained" weights: about a second on one CPU thread
+TRAIN_STEPS = 200  # Adam steps of "trained" weights: a fraction of a second on one CPU thread
 
 
 @dataclass(frozen=True)

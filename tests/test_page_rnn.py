@@ -1,0 +1,116 @@
+"""The RNN page: renders, the stepper steps, the three panels train, your text and sentences are read, bad input gets a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dlplay.data.text_corpus import load_corpus
+
+PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "rnn.py")
+GOOD_TEXT = ("The river bends where the bank is soft, and the town grew on the inside of the bend. " * 20)
+
+
+@pytest.fixture(scope="module")
+def at():
+    """One rendered page at small settings (small hidden sizes, short sequences), shared by the tests in order."""
+    app = AppTest.from_file(PAGE, default_timeout=180)
+    for key, value in {"rnn_race_hidden": "8", "rnn_race_len": "10", "rnn_char_hidden": "32", "rnn_char_seq": "32",
+                       "rnn_sent_embed": "8", "rnn_sent_hidden": "8", "rnn_grad_len": "20", "rnn_step_len": "8"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+
+
+def _run(app: AppTest, key: str):
+    return app.session_state[f"{key}__run"]
+
+
+def _click(app: AppTest, key: str) -> None:
+    [b for b in app.button if b.key == key][0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def _texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_renders_every_section(at):
+    assert not at.error and not at.warning
+    assert [h.value.split(" ·")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
+    assert len(at.get("plotly_chart")) >= 14
+    assert list(_run(at, "rnn_race").runs) == ["RNN", "LSTM", "GRU"]
+    assert _run(at, "rnn_race").runs["RNN"].X_train.shape[1] == 10  # the URL's sequence length reached the race
+
+
+def test_the_stepper_moves_one_step_per_click(at):
+    at.slider(key="rnn_step_t").set_value(3).run()
+    _click(at, "rnn_step_next")
+    assert at.slider(key="rnn_step_t").value == 4
+    _click(at, "rnn_step_back")
+    _click(at, "rnn_step_back")
+    assert at.slider(key="rnn_step_t").value == 2
+    at.slider(key="rnn_step_len").set_value(2).run()  # a shorter sequence keeps the step inside it
+    assert not at.exception and at.slider(key="rnn_step_t").value <= 2
+
+
+def test_step_trains_each_panel(at):
+    _click(at, "rnn_race__step")
+    assert [r.steps for r in _run(at, "rnn_race").runs.values()] == [25, 25, 25]
+    _click(at, "rnn_char__step")
+    assert _run(at, "rnn_char").steps == 20
+    _click(at, "rnn_sent__step")
+    assert _run(at, "rnn_sent").steps == 25
+    assert "step 25" in _texts(at.caption)
+
+
+def test_learning_rates_apply_live_and_length_extremes_rebuild(at):
+    race = _run(at, "rnn_race")
+    at.select_slider(key="rnn_race_lr").set_value(1e-2).run()
+    assert _run(at, "rnn_race") is race and all(r.lr == 1e-2 for r in race.runs.values())
+    for length in (100, 6):
+        at.slider(key="rnn_race_len").set_value(length).run()
+        assert not at.exception
+        assert _run(at, "rnn_race").runs["GRU"].X_train.shape[1] == length
+    assert any("fresh weights" in i.value for i in at.info)
+    at.selectbox(key="rnn_race_task").set_value("Copy memory").run()
+    assert not at.exception and _run(at, "rnn_race").runs["LSTM"].y_train.shape[1] == 3
+
+
+def test_gates_and_race_gradients(at):
+    at.radio(key="rnn_gate_cell").set_value("GRU").run()
+    at.slider(key="rnn_gate_seq").set_value(5).run()
+    assert not at.exception
+    at.radio(key="rnn_grad_source").set_value("the race's models (section 3), as trained so far").run()
+    assert not at.exception and "the race's models at step" in _texts(at.caption)
+
+
+def test_pasted_text_is_checked(at):
+    at.radio(key="rnn_char_source").set_value("your own text").run()
+    assert "empty" in _texts(at.error)  # nothing pasted yet: a message, and the corpus meanwhile
+    at.text_area(key="rnn_char_text").set_value("too short").run()
+    assert "at least 1,000" in _texts(at.warning)
+    assert _run(at, "rnn_char").text == load_corpus()  # nothing lost: the model trains on the corpus meanwhile
+    at.text_area(key="rnn_char_text").set_value(GOOD_TEXT + "\u00e9\U0001f600").run()
+    assert not at.exception and "left out" in _texts(at.info)
+    assert _run(at, "rnn_char").text.startswith("The river bends")
+
+
+def test_temperature_zero_and_unknown_prompt_characters(at):
+    at.slider(key="rnn_char_temp").set_value(0.0).run()
+    assert "greedy" in _texts(at.info)
+    at.text_input(key="rnn_char_prompt").set_value("Zq#").run()
+    assert not at.exception and "never saw" in _texts(at.warning)
+
+
+def test_sentences_are_read_and_bad_ones_get_a_message(at):
+    at.text_input(key="rnn_sent_text").set_value("the film was not bad").run()
+    assert any("P(positive)" in m.value for m in at.markdown)
+    at.text_input(key="rnn_sent_text").set_value("!!! 42").run()
+    assert "Nothing to classify" in _texts(at.warning)
+    at.text_input(key="rnn_sent_text").set_value("the zebra was good").run()
+    assert "zebra" in _texts(at.warning)
+    assert not at.exception

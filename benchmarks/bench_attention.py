@@ -109,7 +109,8 @@ def main() -> None:
               f"{args.repeats}){verdict}")
     rate = 1 / statistics.median(periods)
     print(f"live view: median update every {statistics.median(periods) * 1e3:.0f} ms → {rate:.1f} updates/s "
-          f"(target ≥ 2: {'met' if rate >= 2 else 'NOT met'}); build + serialize median {statistics.median(draws) * 1e3:.0f} ms "
+          f"(target ≥ 2: {'met' if rate >= 2 else 'NOT met'}); "
+          f"build + serialize median {statistics.median(draws) * 1e3:.0f} ms "
           f"(p90 {sorted(draws)[int(0.9 * len(draws))] * 1e3:.0f} ms), {sent / 1024:.0f} KiB per update")
 
 

@@ -66,6 +66,7 @@ def test_ablation_context_encoding_and_similarity_figures():
     fig = check(ablation_figure(np.array([[0.9, 0.2]]), 1.0))
     assert fig.data[0].text[0][1] == "20% (-80%)" and "100%" in fig.layout.title.text
     context = check(context_attention_figure("ab c", np.full((2, 2, 4), 0.25), "d"))
-    assert list(context.data[0].y) == ["L1 H1", "L1 H2", "L2 H1", "L2 H2"] and list(context.layout.xaxis.ticktext) == ["a", "b", "␣", "c"]
+    assert list(context.data[0].y) == ["L1 H1", "L1 H2", "L2 H1", "L2 H2"]
+    assert list(context.layout.xaxis.ticktext) == ["a", "b", "␣", "c"]
     assert check(encoding_figure(np.zeros((8, 4)))).data[0].zmin == -1
     assert check(similarity_figure(np.eye(3))).layout.yaxis.scaleanchor == "x"

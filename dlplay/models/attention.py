@@ -23,7 +23,7 @@ class SelfAttention(nn.Module):
         self.last_attention: torch.Tensor | None = None  # (..., T, T) softmax weights of the latest forward
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """x (..., T, C) → (..., T, C); attn_mask (T, T) bool, True where a query may NOT look (nn.MultiheadAttention's rule)."""
+        """x (..., T, C) → (..., T, C); attn_mask (T, T) bool, True where a query may NOT look (as nn.MultiheadAttention)."""
         Q = self.query(x)  # (..., T, C)
         K = self.key(x)  # (..., T, C)
         V = self.value(x)  # (..., T, C)
@@ -111,7 +111,8 @@ class SequenceTransformer(nn.Module):
         if positional not in POSITIONAL:
             raise ValueError(f"unknown positional encoding {positional!r}; choose one of {', '.join(POSITIONAL)}")
         if embed_dim % num_heads:
-            raise ValueError(f"{num_heads} heads do not divide the width {embed_dim}: each head needs embed_dim / num_heads dimensions")
+            raise ValueError(f"{num_heads} heads do not divide the width {embed_dim}: each head gets embed_dim / num_heads "
+                             "dimensions")
         self.max_len, self.positional, self.causal = max_len, positional, causal
         self.num_heads = num_heads
         self.embedding = nn.Embedding(vocab_size, embed_dim)

@@ -71,9 +71,11 @@ def heads_figure(weights: np.ndarray, labels: Sequence[str], title: str = "", he
     for h, domain in enumerate(_domains(H)):
         suffix = "" if h == 0 else str(h + 1)
         data.append(dict(type="heatmap", z=np.asarray(weights[h]), x=labels, y=labels, colorscale=WEIGHTS, zmin=0, zmax=1,
-                         showscale=h == H - 1, colorbar=dict(thickness=10), xgap=1, ygap=1, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+                         showscale=h == H - 1, colorbar=dict(thickness=10), xgap=1, ygap=1, xaxis=f"x{suffix}",
+                         yaxis=f"y{suffix}",
                          hovertemplate=f"head {h + 1}<br>%{{y}} → %{{x}}: %{{z:.2f}}<extra></extra>"))
-        layout[f"xaxis{suffix}"] = axis(f"head {h + 1}", type="category", domain=domain, anchor=f"y{suffix}", tickangle=-60, side="top")
+        layout[f"xaxis{suffix}"] = axis(f"head {h + 1}", type="category", domain=domain, anchor=f"y{suffix}", tickangle=-60,
+                                        side="top")
         layout[f"yaxis{suffix}"] = axis(type="category", autorange="reversed", anchor=f"x{suffix}", showticklabels=h == 0)
     return figure(data, title=label(title), height=height, margin=dict(l=10, r=10, t=110 if title else 80, b=10), font=FONT,
                   uirevision="keep", **layout)
@@ -142,7 +144,8 @@ def ablation_figure(accuracy: np.ndarray, baseline: float) -> Spec:
     """(L, H) sequence accuracy with one head switched off, against the baseline with every head on."""
     L, H = accuracy.shape
     text = [[f"{a:.0%} ({a - baseline:+.0%})" for a in row] for row in accuracy]
-    trace = dict(type="heatmap", z=accuracy, x=[f"head {h + 1}" for h in range(H)], y=[f"layer {layer + 1}" for layer in range(L)],
+    trace = dict(type="heatmap", z=accuracy, x=[f"head {h + 1}" for h in range(H)],
+                 y=[f"layer {layer + 1}" for layer in range(L)],
                  colorscale=GOOD, zmin=0, zmax=1, text=text, texttemplate="%{text}", xgap=2, ygap=2,
                  hovertemplate="%{y}, %{x} off: %{text}<extra></extra>", colorbar=dict(thickness=10, tickformat=".0%"))
     return figure([trace], title=label(f"Sequence accuracy with one head off (every head on: {baseline:.0%})"),

@@ -38,7 +38,9 @@ class PermutationCheck:
 
 
 @torch.no_grad()
-def permutation_check(X: torch.Tensor, order: torch.Tensor, num_heads: int = 2, *, positions: bool, seed: int = 0) -> PermutationCheck:
+def permutation_check(
+    X: torch.Tensor, order: torch.Tensor, num_heads: int = 2, *, positions: bool, seed: int = 0
+) -> PermutationCheck:
     """Run one seeded TransformerBlock (eval mode) on X (T, C) and on X shuffled, with or without sinusoidal positions."""
     T, C = X.shape
     block = seeded_init_(TransformerBlock(C, num_heads, 2 * C), seed).eval()

@@ -40,7 +40,8 @@ def offered(key: str, options: list, default):
 def sentence_controls() -> list[str] | None:
     """The sentence sections 1–3 look at, as tokens; None (with a message) when there is nothing to show."""
     c = st.columns([5, 2, 2], vertical_alignment="bottom")
-    text = c[0].text_input("Sentence", key="att_text", bind="query-params", max_chars=200, **initial("att_text", DEFAULT_SENTENCE))
+    text = c[0].text_input("Sentence", key="att_text", bind="query-params", max_chars=200,
+                           **initial("att_text", DEFAULT_SENTENCE))
     mode = c[1].radio("Tokens", TOKENIZERS, key="att_tokenizer", bind="query-params", horizontal=True)
     cap = c[2].slider("Token cap", 2, 16, 10, key="att_cap", bind="query-params", help="At most this many tokens are shown.")
     try:
@@ -57,19 +58,21 @@ def sentence_controls() -> list[str] | None:
 # ---------------------------------------------------------------- 1 · self-attention, stepped
 @st.fragment
 def stepped_section(tokens: list[str] | None, seed: int, notes: dict[str, str]) -> None:
-    """Embeddings → Q, K, V → scores → scaling → mask → softmax → output, from a seeded SelfAttention; notes per step."""
+    """Embeddings → Q, K, V → scores → scaling → mask → softmax → output, a seeded SelfAttention; a note per step."""
     if not tokens:
         st.info("Type a sentence above to see its attention.")
         return
     c = st.columns([2, 1, 1, 2, 1], vertical_alignment="bottom")
-    dim = c[0].select_slider("Embedding width d", [4, 6, 8, 12, 16], key="att_s_dim", bind="query-params", **initial("att_s_dim", 8))
+    dim = c[0].select_slider("Embedding width d", [4, 6, 8, 12, 16], key="att_s_dim", bind="query-params",
+                             **initial("att_s_dim", 8))
     scale = c[1].toggle("Scale by √d", True, key="att_s_scale", bind="query-params")
     causal = c[2].toggle("Causal mask", False, key="att_s_causal", bind="query-params")
     temperature = c[3].select_slider("Softmax temperature", TEMPERATURES, key="att_s_temp", bind="query-params",
                                      **initial("att_s_temp", 1.0))
     if c[4].button("🎲 New weights", key="att_s_new", width="stretch", help="Draw W_q, W_k, W_v again."):
         st.session_state["att_s_draw"] = st.session_state.get("att_s_draw", 0) + 1
-    upto = st.select_slider("Show the steps up to", STEPS, key="att_s_step", bind="query-params", **initial("att_s_step", STEPS[-1]))
+    upto = st.select_slider("Show the steps up to", STEPS, key="att_s_step", bind="query-params",
+                            **initial("att_s_step", STEPS[-1]))
     shown = STEPS.index(upto)
     X = token_embeddings(tokens, dim, seed)  # (T, d)
     module = demo_self_attention(dim, seed + st.session_state.get("att_s_draw", 0))
@@ -78,8 +81,8 @@ def stepped_section(tokens: list[str] | None, seed: int, notes: dict[str, str]) 
     st.markdown(f"**Step {shown + 1} · {upto}.** {notes[upto]}")
 
     def draw(column, M, title: str, key: str, rows=labels, cols=dims, weights: bool = False) -> None:
-        plot(figures.matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False, text=False), key=key,
-             container=column)
+        spec = figures.matrix_figure(M.numpy(), rows, cols, title, weights=weights, height=300, colorbar=False, text=False)
+        plot(spec, key=key, container=column)
 
     row = st.columns(4)
     draw(row[0], s.X, "X · embeddings", "att_fig_s_x")
@@ -90,7 +93,8 @@ def stepped_section(tokens: list[str] | None, seed: int, notes: dict[str, str]) 
         row = st.columns(4)
         draw(row[0], s.scores, "Scores Q Kᵀ", "att_fig_s_scores", cols=labels)
         if shown >= 3:
-            draw(row[1], s.scaled, f"÷ √d = {s.divisor:.2f}" if scale else "not scaled (÷ 1)", "att_fig_s_scaled", cols=labels)
+            title = f"÷ √d = {s.divisor:.2f}" if scale else "not scaled (÷ 1)"
+            draw(row[1], s.scaled, title, "att_fig_s_scaled", cols=labels)
         if shown >= 4:
             draw(row[2], s.masked, "causal mask" if causal else "no mask", "att_fig_s_masked", cols=labels)
         if shown >= 5:
@@ -102,13 +106,15 @@ def stepped_section(tokens: list[str] | None, seed: int, notes: dict[str, str]) 
         peak, other_peak = float(s.peak().mean()), float(other.peak().mean())
         with right:
             m = st.columns(2)
-            m[0].metric("Mean top weight per row", f"{peak:.2f}", f"{peak - other_peak:+.2f} vs scaling {'off' if scale else 'on'}",
+            versus = f"{peak - other_peak:+.2f} vs scaling {'off' if scale else 'on'}"
+            m[0].metric("Mean top weight per row", f"{peak:.2f}", versus,
                         delta_color="off", help="1.00 means every row put all its weight on one token: a saturated softmax.")
             with torch.no_grad():
                 reference = module(X, attn_mask=causal_mask(len(X)) if causal else None)  # the curriculum's forward
             gap = float((reference - s.output).abs().max())
             if scale and temperature == 1.0:
-                m[1].metric("max |output − SelfAttention(X)|", f"{gap:.1e}", help="The stepped matrices use the module's weights.")
+                m[1].metric("max |output − SelfAttention(X)|", f"{gap:.1e}",
+                            help="The stepped matrices use the module's weights.")
                 st.success("These matrices are exactly what the curriculum's `SelfAttention` computes with these weights "
                            "(the page runs the module too and compares).", icon="✅")
             else:
@@ -147,7 +153,8 @@ def heads_section(tokens: list[str] | None, seed: int) -> None:
     dims = [f"d{i}" for i in range(width)]
     plot(figures.matrix_figure(view.concat.numpy(), labels, dims, f"Concatenated heads ({heads} × {width // heads} columns)",
                        text=False), key="att_fig_h_concat", container=left)
-    plot(figures.matrix_figure(view.output.numpy(), labels, dims, "Output = concat W_oᵀ + b_o", text=False), key="att_fig_h_out",
+    plot(figures.matrix_figure(view.output.numpy(), labels, dims, "Output = concat W_oᵀ + b_o", text=False),
+         key="att_fig_h_out",
          container=right)
     with torch.no_grad():  # the module itself, sequence-first: (T, 1, C)
         x = X.unsqueeze(1)
@@ -265,8 +272,8 @@ def lab_section(device: torch.device, seed: int) -> None:
         for column, name in zip(st.columns(3), ("loss", "accuracy", "positions")):
             plot(view.figures[name], key=f"att_fig_l_{name}", container=column)
 
-    run = training_panel("att_lab", lab.signature(config, device), lambda: lab.build_lab_run(config, device), render, device=device,
-                         step_size=50, chunk_seconds=0.3)
+    run = training_panel("att_lab", lab.signature(config, device), lambda: lab.build_lab_run(config, device), render,
+                         device=device, step_size=50, chunk_seconds=0.3)
     run.set_lr(config.lr)
     ablation_part(run, config)
     show_code(lab_code(config))
@@ -353,7 +360,8 @@ def generation_part(run) -> None:
     c = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
     prompt = c[0].text_input("Prompt", key="att_m_prompt", bind="query-params", max_chars=200, **initial("att_m_prompt", "The "))
     length = c[1].slider("Characters", 20, 400, 150, step=10, key="att_m_length", bind="query-params")
-    temperature = c[2].select_slider("Temperature", TEMPERATURES, key="att_m_temp", bind="query-params", **initial("att_m_temp", 0.8))
+    temperature = c[2].select_slider("Temperature", TEMPERATURES, key="att_m_temp", bind="query-params",
+                                     **initial("att_m_temp", 0.8))
     top_k = c[3].select_slider("Top-k (0 = all)", [0, 1, 2, 3, 5, 10, 20, 40], key="att_m_topk", bind="query-params",
                                **initial("att_m_topk", 10))
     unknown = vocab.unknown(prompt)

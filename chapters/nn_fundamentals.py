@@ -6,6 +6,7 @@ from dlplay.data.toy2d import REGRESSION_SETS
 from dlplay.lessons.fundamentals.features import FEATURES
 from dlplay.lessons.fundamentals.playground import (
     DATASETS,
+    EVAL_EVERY,
     MAX_LAYERS,
     MAX_NEURONS,
     REGULARIZATIONS,
@@ -128,7 +129,7 @@ def playground_section() -> None:
             st.caption(f"{regularization} is selected but λ = 0: no penalty is added. Raise the rate to see weights shrink.")
         device = current_device()
         run = training_panel("nn_mlp", (config.signature(), str(device)), lambda: build_run(config, device),
-                             live_view(list(config.features), show_test, discretize), device=device, step_size=10)
+                             live_view(list(config.features), show_test, discretize), device=device, step_size=EVAL_EVERY)  # Step = one epoch at the defaults, as in TF Playground
         run.set_lr(lr)  # the learning rate applies live, without a rebuild
         if dataset in REGRESSION_SETS:
             st.caption("Regression: one linear output trained with MSE; the colour is the predicted value.")

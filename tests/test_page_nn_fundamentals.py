@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dlplay.lessons.fundamentals.features import FEATURES
-from dlplay.lessons.fundamentals.playground import SPIRAL_PRESET
+from dlplay.lessons.fundamentals.playground import EVAL_EVERY, SPIRAL_PRESET
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "nn_fundamentals.py")
 RUN = "nn_mlp__run"
@@ -47,7 +47,7 @@ def test_step_trains_and_reset_starts_again(at):
     run = at.session_state[RUN]
     step(at)
     step(at)
-    assert at.session_state[RUN] is run and run.steps == 20 and len(run.history.step_loss) == 20
+    assert at.session_state[RUN] is run and run.steps == 2 * EVAL_EVERY and len(run.history.step_loss) == 2 * EVAL_EVERY
     assert len(run.history.eval_step) >= 2
     [b for b in at.button if b.label.startswith("↺ Reset")][0].click().run()
     assert at.session_state[RUN].steps == 0
@@ -67,7 +67,7 @@ def test_architecture_change_rebuilds_but_learning_rate_applies_live(at):
     at.slider(key="nn_layers").set_value(0).run()  # no hidden layer: a linear model, still trains
     assert at.session_state[RUN].model.hidden_widths == ()
     step(at)
-    assert at.session_state[RUN].steps == 10
+    assert at.session_state[RUN].steps == EVAL_EVERY
 
 
 def test_no_feature_selected_gives_a_message_not_a_traceback(at):
@@ -87,7 +87,7 @@ def test_six_layers_of_eight_with_every_feature_renders_fast(at):
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[RUN].model.hidden_widths == (8,) * 6
     step(at)
-    assert at.session_state[RUN].steps == 10
+    assert at.session_state[RUN].steps == EVAL_EVERY
 
 
 def test_spiral_preset_sets_every_control(at):

@@ -18,6 +18,7 @@ REGULARIZATIONS = ("None", "L1", "L2")
 MAX_LAYERS = 6  # TF Playground's limits: up to 6 hidden layers of up to 8 neurons
 MAX_NEURONS = 8
 EXTENT = 6.0  # the playground square is [−6, 6]², as in TF Playground
+EVAL_EVERY = 25  # steps between train/test loss evaluations: one epoch of TF Playground's default (250 points, batch 10)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class PlaygroundRun(TrainingRun):
         optimizer = OptimizerConfig(name=config.optimizer, lr=config.lr)
         l1 = config.reg_rate if config.regularization == "L1" else 0.0
         l2 = config.reg_rate if config.regularization == "L2" else 0.0
-        run_config = RunConfig(batch_size=config.batch_size, eval_every=10, l1=l1, l2=l2, seed=config.seed)
+        run_config = RunConfig(batch_size=config.batch_size, eval_every=EVAL_EVERY, l1=l1, l2=l2, seed=config.seed)
         super().__init__(
             model, self.transform(X_train), y_train, self.transform(X_test), y_test,
             optimizer=optimizer, task=config.task, config=run_config, device=device,

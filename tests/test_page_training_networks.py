@@ -1,4 +1,5 @@
-"""The "Training neural networks" page: renders, trains by Step, rebuilds on architecture changes, falls back offline."""
+"""The "Training neural networks" page: renders, trains by Step, rebuilds on architecture changes (re-running the lab and
+the evaluation), evaluates the model as it is, falls back offline."""
 
 from __future__ import annotations
 
@@ -52,6 +53,25 @@ def test_hidden_size_change_rebuilds_but_learning_rate_applies_live(at):
     assert rebuilt is not run and rebuilt.steps == 0
     assert rebuilt.model.linear_layers()[0].out_features == 32
     assert any("starts again" in i.value for i in at.info)
+    # A lab setting re-runs the lab and the evaluation (fragments, by key), not the loss curves.
+    assert any("Nothing to evaluate yet" in i.value for i in at.info)
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert any(c.endswith("tn_fig_loss") for c in charts) and not any(c.endswith("tn_fig_regression") for c in charts)
+
+
+def test_evaluation_follows_the_model_it_evaluates(at):
+    step(at)
+    assert [m.value for m in at.metric if m.label == "Evaluated at"] == ["step 20"]
+    run = at.session_state["tn__run"]
+    run.step(20)  # the run trains on (as it does in the background while playing)
+    at.button(key="tn_evaluate").click().run()
+    assert [m.value for m in at.metric if m.label == "Evaluated at"] == ["step 40"]
+    accuracy = next(m.value for m in at.metric if m.label == "Accuracy on held-out images")
+    logits = run.predict(at.session_state["tn__lab"][1].X_test)
+    y = at.session_state["tn__lab"][1].y_test
+    assert accuracy == f"{float((logits.argmax(1) == y).float().mean()):.1%}"
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert all(any(c.endswith(key) for c in charts) for key in ("tn_fig_confusion", "tn_fig_mistakes"))
 
 
 def test_mnist_offline_falls_back_to_synthetic_digits_with_a_message(at):

@@ -1,14 +1,27 @@
-"""The loss-curve, confusion-matrix and mistake-gallery figures carry the data they are given."""
+"""The loss-curve, confusion-matrix and mistake-gallery figures (plotly specs, validated) carry the data they are given."""
 
 from __future__ import annotations
+
+import base64
+import io
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
+from spec_check import validated
 
-from dlplay.lessons.training_networks.evaluation_figures import confusion_matrix_figure, misclassified_figure
-from dlplay.lessons.training_networks.loss_figures import loss_curves_figure
+from dlplay.lessons.training_networks import evaluation_figures, loss_figures
 from dlplay.lessons.training_networks.losses import bce_curves, regression_curves
+
+confusion_matrix_figure, misclassified_figure, loss_curves_figure = map(validated, (
+    evaluation_figures.confusion_matrix_figure, evaluation_figures.misclassified_figure, loss_figures.loss_curves_figure))
+
+
+def png_pixels(source: str) -> np.ndarray:
+    """The (H, W, 3) pixels of a data:image/png;base64 URI."""
+    assert source.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB"))
 
 
 def test_loss_curves_figure_has_loss_and_gradient_panels():
@@ -43,7 +56,7 @@ def test_confusion_matrix_figure_annotates_counts():
     assert list(heat.x) == list(heat.y) == ["cat", "dog", "cow"]
     assert fig.layout.xaxis.title.text == "predicted class" and fig.layout.yaxis.title.text == "true class"
     with pytest.raises(ValueError):
-        confusion_matrix_figure(matrix, ["a", "b"])
+        evaluation_figures.confusion_matrix_figure(matrix, ["a", "b"])
 
 
 def test_misclassified_figure_titles_each_image():
@@ -52,8 +65,14 @@ def test_misclassified_figure_titles_each_image():
     assert sum(isinstance(t, go.Image) for t in fig.data) == 5
     texts = [a.text for a in fig.layout.annotations]
     assert texts[0] == "true <b>0</b><br>predicted 9 (90%)" and len(texts) == 5
-    np.testing.assert_array_equal(fig.data[2].z[..., 0], np.round(images[2, 0] * 255).astype(np.uint8))
+    pixels = png_pixels(fig.data[2].source)  # each image travels as a small PNG, exactly
+    assert pixels.shape == (28, 28, 3)
+    np.testing.assert_array_equal(pixels[..., 0], np.round(images[2, 0] * 255).astype(np.uint8))
+    assert [t.xaxis for t in fig.data] == ["x", "x2", "x3", "x4", "x5"]
+    # Three columns, two rows: the third image ends the first row, the fourth starts the second, below it.
+    assert fig.layout.xaxis4.domain == fig.layout.xaxis.domain and fig.layout.yaxis4.domain[1] < fig.layout.yaxis.domain[0]
+    assert fig.layout.xaxis3.domain[1] == pytest.approx(1.0)
     empty = misclassified_figure(np.zeros((0, 1, 28, 28)), [], [], [])
     assert not empty.data and "no misclassified" in empty.layout.annotations[0].text
     with pytest.raises(ValueError):
-        misclassified_figure(images, ["0"], ["1"], [0.5])
+        evaluation_figures.misclassified_figure(images, ["0"], ["1"], [0.5])

@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8501
 # OpenMP threads that sleep instead of spinning while they wait: with the default (spinning), two torch threads on a
 # busy 2-core machine (tests, a browser, the server) ran training 10-40x slower.
@@ -12,9 +12,10 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .  # `import dlplay` from anywhere (a notebook too)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

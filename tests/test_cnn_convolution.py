@@ -65,10 +65,12 @@ def test_sum_of_products_writes_every_term_for_a_small_kernel_and_sums_over_chan
     kernel = torch.ones(2, 3, 3)
     window = window_at(x, kernel, 0, ConvSettings())
     lines = sum_of_products(window, ["R", "G"])
-    assert lines[0].startswith("R: 0.00·(1) + 0.10·(1)") and lines[0].endswith(f"= {x[0].sum():.3f}")
+    assert lines[0].split() == ["R:", "0.00·(1)", "+", "0.10·(1)", "+", "0.20·(1)"]  # one kernel row per line
+    assert lines[3].split() == ["=", f"{x[0].sum():.3f}"]
     assert lines[-1] == f"Σ over channels: out[0, 0] = {x[0].sum():.3f} + {x[1].sum():.3f} = {x.sum():.3f}"
-    five = window_at(torch.rand(1, 6, 6), torch.ones(1, 5, 5), 0, ConvSettings())
-    assert "25 products" in sum_of_products(five, ["grey"])[0]
+    seven = window_at(torch.rand(1, 8, 8), -torch.ones(1, 7, 7), 0, ConvSettings(), bias=-1.0)
+    lines = sum_of_products(seven, ["grey"])
+    assert "49 products" in lines[0] and lines[-1].startswith("out[0, 0] = (-") and "(-1) (bias)" in lines[-1]
 
 
 def test_output_size_formula_and_problems():

@@ -106,19 +106,25 @@ def window_at(x: torch.Tensor, kernel: torch.Tensor, index: int, settings: ConvS
     return Window(i, j, rows, cols, patch, kernel, products, channel_sums, bias, float(channel_sums.sum()) + bias)
 
 
-def sum_of_products(window: Window, channel_names: list[str], max_terms: int = 9) -> list[str]:
-    """Lines that write the cell out: per channel Σ input × weight (every term when there are few), then the total."""
+def sum_of_products(window: Window, channel_names: list[str], max_terms: int = 25) -> list[str]:
+    """Lines that write the cell out: per channel Σ input·(weight), one kernel row per line (every term when there
+    are at most max_terms), then the sum over channels."""
     lines = []
     for c, name in enumerate(channel_names):
-        patch, weights = window.patch[c].flatten().tolist(), window.kernel[c].flatten().tolist()
         total = f"{float(window.channel_sums[c]):.3f}"
-        if len(patch) <= max_terms:
-            terms = " + ".join(f"{a:.2f}·({b:.3g})" for a, b in zip(patch, weights))
-            lines.append(f"{name}: {terms} = {total}")
-        else:
-            lines.append(f"{name}: the {len(patch)} products input × weight add up to {total}")
-    parts = " + ".join(f"{float(v):.3f}" for v in window.channel_sums)
-    bias = f" + {window.bias:.3g} (bias)" if window.bias else ""
+        k = window.patch.shape[-1]
+        if window.patch[c].numel() > max_terms:
+            lines.append(f"{name}: the {window.patch[c].numel()} products input·(weight) add up to {total}")
+            continue
+        for m in range(k):
+            terms = " + ".join(f"{float(a):.2f}·({float(b):.3g})" for a, b in zip(window.patch[c, m], window.kernel[c, m]))
+            head = f"{name}:" if m == 0 else ""
+            lines.append(f"{head:<6}{'  ' if m == 0 else '+ '}{terms}")
+        lines.append(f"{'':<6}= {total}")
+    parts = [f"{v:.3f}" if v >= 0 else f"({v:.3f})" for v in window.channel_sums.tolist()]
+    if window.bias:
+        parts.append(f"{window.bias:.3g} (bias)" if window.bias >= 0 else f"({window.bias:.3g}) (bias)")
     head = "Σ over channels: " if len(channel_names) > 1 else ""
-    lines.append(f"{head}out[{window.i}, {window.j}] = {parts}{bias} = {window.value:.3f}")
+    sum_text = f"{' + '.join(parts)} = " if len(parts) > 1 else ""
+    lines.append(f"{head}out[{window.i}, {window.j}] = {sum_text}{window.value:.3f}")
     return lines

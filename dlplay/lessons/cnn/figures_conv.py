@@ -111,6 +111,6 @@ def shift_figure(maps: list[np.ndarray], titles: list[str]) -> Spec:
         data.append(dict(type="heatmap", z=values, colorscale=DIVERGING, zmin=-(bound or 1), zmax=bound or 1, showscale=False,
                          xaxis=f"x{suffix}", yaxis=f"y{suffix}", hovertemplate="[%{y}, %{x}] = %{z:.3f}<extra></extra>"))
         annotations.append(dict(text=title, x=(x0 + x1) / 2, y=0.93, xref="paper", yref="paper", yanchor="bottom",
-                                showarrow=False))
+                                showarrow=False, font=dict(size=14)))
     return figure(data, font=FONT, height=330, annotations=annotations, margin=dict(l=10, r=10, t=30, b=10),
                   uirevision="cnn-shift", **layout)

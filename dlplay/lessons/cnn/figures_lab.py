@@ -49,16 +49,17 @@ def kernel_grid_figure(weights: np.ndarray, title: str = "First-layer kernels") 
                   margin=dict(l=10, r=10, t=50, b=10), uirevision="cnn-kernels", **image_axes(height, width))
 
 
-def feature_grid_figure(maps: np.ndarray, title: str, max_maps: int = 32) -> Spec:
-    """A block's feature maps (C, H, W) as one grid, each map scaled to its own maximum (dark = silent channel)."""
+def feature_grid_figure(maps: np.ndarray, title: str, max_maps: int = 32, plot_width: int = 360) -> Spec:
+    """A block's feature maps (C, H, W) as one grid, each map scaled to its own maximum (dark = silent channel);
+    plot_width: about how wide the chart is drawn, so its height fits the grid."""
     maps = maps[:max_maps]
     peak = maps.reshape(len(maps), -1).max(axis=1).clip(min=1e-12)[:, None, None]
-    ncols = min(len(maps), 8)
+    ncols = min(8, math.ceil(math.sqrt(2 * len(maps))))  # 8 maps → 4 × 2, 16 → 6 × 3, 32 → 8 × 4
     grid = tile(maps / peak, ncols)
     h, w = grid.shape
     return figure([dict(type="heatmap", z=grid, colorscale="Viridis", zmin=0, zmax=1, showscale=False,
                         hovertemplate="%{z:.2f} of the map's peak<extra></extra>")],
-                  title=label(title), font=FONT, height=_height(h, w), margin=dict(l=10, r=10, t=50, b=10),
+                  title=label(title), font=FONT, height=_height(h, w, plot_width), margin=dict(l=10, r=10, t=50, b=10),
                   uirevision=f"cnn-fm-{title}", **image_axes(h, w))
 
 

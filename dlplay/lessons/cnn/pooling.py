@@ -52,10 +52,13 @@ def _relative_change(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def compare_shift(x: torch.Tensor, kernel: torch.Tensor, settings: ConvSettings, dx: int, dy: int, kind: str,
-                  pool_size: int, pool_stride: int) -> ShiftComparison:
-    """Convolve x and x shifted by (dx, dy), pool both, and measure how much each stage changed."""
+                  pool_size: int, pool_stride: int, relu: bool = False) -> ShiftComparison:
+    """Convolve x and x shifted by (dx, dy) (then ReLU, when asked, as a CNN block does), pool both, and measure how
+    much each stage changed."""
     moved = shift(x, dx, dy)
     conv, conv_shifted = convolve(x, kernel, settings), convolve(moved, kernel, settings)
+    if relu:
+        conv, conv_shifted = conv.relu(), conv_shifted.relu()
     pooled = pool(conv, kind, pool_size, pool_stride)
     pooled_shifted = pool(conv_shifted, kind, pool_size, pool_stride)
     # Convolution is equivariant: shifting the input shifts the output (by dx/s when s divides dx), borders aside.

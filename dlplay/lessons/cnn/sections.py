@@ -61,7 +61,7 @@ MAX_POINTS = 250  # points per live curve
 
 _CANVAS = st.components.v2.component(
     "dlplay_cnn_canvas",
-    html='<div class="pad"><canvas width="280" height="280"></canvas><button type="button">🧽 Clear</button></div>',
+    html='<div class="pad"><canvas class="dlplay-draw" width="280" height="280"></canvas><button type="button">🧽 Clear</button></div>',
     css=".pad{display:flex;flex-direction:column;gap:6px;align-items:flex-start}"
         "canvas{width:280px;height:280px;border-radius:6px;touch-action:none;cursor:crosshair;border:1px solid #999}"
         "button{font:inherit;padding:4px 12px;border-radius:6px;border:1px solid #999;background:transparent;"
@@ -154,7 +154,8 @@ def convolution_sections(seed: int) -> None:
     c = st.columns([1, 1, 6], vertical_alignment="bottom")
     c[0].button("◀ Back", key="cnn_prev", on_click=_move, args=(-1, cells), width="stretch")
     c[1].button("Next ▶", key="cnn_next", on_click=_move, args=(1, cells), width="stretch")
-    index = c[2].slider("Output cell (row by row)", 0, max(cells - 1, 1), 0, key="cnn_cell", bind="query-params",
+    middle = (h_out // 2) * w_out + w_out // 2  # start in the middle of the picture, where the ink is
+    index = c[2].slider("Output cell (row by row)", 0, max(cells - 1, 1), middle, key="cnn_cell", bind="query-params",
                         disabled=cells == 1)
     window = window_at(x, kernel, min(index, cells - 1), settings, bias)
     fmap = (convolve(x, kernel, settings) + bias).numpy()
@@ -174,17 +175,20 @@ def convolution_sections(seed: int) -> None:
                 "and a feature that moves by a pixel inside a window leaves the pooled value unchanged. "
                 "Convolution itself is **equivariant** — shift the input and its feature map shifts the same way; "
                 "pooling adds a little **invariance** on top. Shift the picture below and compare.")
-    c = st.columns(5)
+    c = st.columns(6)
     kind = c[0].radio("Pooling", POOLS, horizontal=True, key="cnn_pool", bind="query-params")
     size = c[1].slider("Pool size", 2, 4, 2, key="cnn_pool_k", bind="query-params")
     stride = c[2].slider("Pool stride", 1, 4, 2, key="cnn_pool_s", bind="query-params")
-    dx = c[3].slider("Shift right (px)", -6, 6, 1, key="cnn_dx", bind="query-params")
-    dy = c[4].slider("Shift down (px)", -6, 6, 0, key="cnn_dy", bind="query-params")
-    cmp = compare_shift(x, kernel, settings, dx, dy, kind or "Max", size, stride)
+    relu = c[3].toggle("ReLU first", True, key="cnn_pool_relu", bind="query-params",
+                       help="As in a CNN block: Conv → ReLU → Pool. Off, the pooling sees negative values too.")
+    dx = c[4].slider("Shift right (px)", -6, 6, 1, key="cnn_dx", bind="query-params")
+    dy = c[5].slider("Shift down (px)", -6, 6, 0, key="cnn_dy", bind="query-params")
+    cmp = compare_shift(x, kernel, settings, dx, dy, kind or "Max", size, stride, relu=bool(relu))
     if cmp.pooled.numel() == 0:
         st.warning(f"A {size}×{size} pooling window is larger than the {h_out}×{w_out} feature map: nothing to pool.")
     maps = [cmp.conv.numpy(), cmp.conv_shifted.numpy(), cmp.pooled.numpy(), cmp.pooled_shifted.numpy()]
-    titles = ["conv(x)", f"conv(x shifted {dx}, {dy})", f"{kind} pool(conv(x))", f"{kind} pool(conv(x shifted))"]
+    pooled = f"{(kind or 'Max').lower()}-pooled"
+    titles = ["ReLU(conv(x))" if relu else "conv(x)", f"the same, x moved ({dx}, {dy})", pooled, f"{pooled}, moved"]
     plot(shift_figure(maps, titles), key="cnn_fig_shift")
     m = st.columns(3)
     m[0].metric("Feature map changed by", "—" if cmp.conv_change != cmp.conv_change else f"{cmp.conv_change:.0%}",
@@ -193,6 +197,8 @@ def convolution_sections(seed: int) -> None:
     m[2].metric("conv(shift x) − shift(conv x)", "—" if cmp.equivariance_error != cmp.equivariance_error
                 else f"{cmp.equivariance_error:.1e}", help="Largest difference away from the borders (when the stride "
                 "divides the shift): 0 means the convolution commutes with the shift.")
+    st.caption("One pooling layer damps a small shift only a little; stacked blocks of them, and a classifier trained "
+               "on shifted examples, do the rest — the shift test of section 5 measures the whole network.")
 
 
 # ----- 3 · the live lab ---------------------------------------------------------------------------------------------
@@ -268,8 +274,8 @@ def render_live(run, data: ImageData) -> None:
                                      "First-layer kernels (blue −, red +)" if data.X_train.shape[1] == 1
                                      else "First-layer kernels (grey = 0)")
         maps = feature_maps_of(run.model, data.X_test[index])
-        return kernels, [feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}")
-                         for i, m in enumerate(maps)]
+        return kernels, [feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
+                                             plot_width=1100 // len(maps)) for i, m in enumerate(maps)]
 
     kernels, grids = _throttled(run, heavy)
     left, right = st.columns([1, 2])
@@ -383,8 +389,8 @@ def your_input_section(data: ImageData) -> None:
         plot(heat_figure(x.numpy(), reading.heat.numpy(), f"{explainer}: what drove “{names[reading.predicted]}”"),
              key="cnn_fig_heat", container=b)
     for i, (column, m) in enumerate(zip(st.columns(len(reading.feature_maps)), reading.feature_maps)):
-        plot(feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}"),
-             key=f"cnn_fig_in_fm_{i}", container=column)
+        plot(feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
+                                 plot_width=1100 // len(reading.feature_maps)), key=f"cnn_fig_in_fm_{i}", container=column)
 
 
 # ----- 5 · CNN vs MLP -----------------------------------------------------------------------------------------------

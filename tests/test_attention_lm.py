@@ -19,7 +19,7 @@ from dlplay.lessons.attention.language_model import (
     windows,
 )
 
-TINY = LMConfig(context=16, num_layers=1, num_heads=2, embed_dim=32, batch_size=8, dropout=0.0)
+TINY = LMConfig(context=16, num_layers=1, num_heads=2, embed_dim=32, tokens_per_batch=128, dropout=0.0)
 PASTED = "The quick brown fox jumps over the lazy dog. " * 10
 
 
@@ -34,6 +34,10 @@ def test_prepare_text_from_the_corpus_and_from_pasted_text():
         prepare_text("pasted", "too short", context=16)
     with pytest.raises(ValueError, match="at least"):
         prepare_text("pasted", PASTED, context=128)  # the held-out tenth could not hold one window
+
+
+def test_batches_hold_the_same_number_of_characters_at_any_context():
+    assert LMConfig().batch_size == 32 and LMConfig(context=128).batch_size == 16 and TINY.batch_size == 8
 
 
 def test_windows_pair_each_character_with_the_next():

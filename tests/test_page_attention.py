@@ -143,11 +143,11 @@ def test_heads_switched_off(at):
 
 
 def test_language_model_trains_generates_and_shows_attention(at):
-    at.selectbox(key="att_m_context").set_value(16)
+    at.selectbox(key="att_m_context").set_value(32)
     ok(at.selectbox(key="att_m_width").set_value(32).run())
     step(at, "att_lm")
     run = at.session_state[LM]
-    assert run.steps == 50 and run.config.context == 16 and run.history.eval_step == [50]
+    assert run.steps == 20 and run.config.context == 32 and run.history.eval_step == [20]
     at.text_input(key="att_m_prompt").set_value("The é")
     ok(at.slider(key="att_m_length").set_value(30).run())
     assert "vocabulary" in texts(at, "warning")

@@ -33,8 +33,13 @@ class LMConfig:
     positional: str = "learned"  # sinusoidal, learned or none
     dropout: float = 0.1  # the blocks' dropout
     lr: float = 3e-3  # Adam's learning rate (applies live)
-    batch_size: int = 32  # random windows per step
+    tokens_per_batch: int = 2048  # characters per step, whatever the context: a step costs about the same at any context
     seed: int = 0  # initial weights, windows and the held-out split
+
+    @property
+    def batch_size(self) -> int:
+        """Windows per step: tokens_per_batch / context (32 at the default context of 64)."""
+        return max(1, self.tokens_per_batch // self.context)
 
 
 @dataclass(frozen=True)

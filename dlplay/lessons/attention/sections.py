@@ -217,7 +217,7 @@ def lab_controls(seed: int) -> lab.LabConfig:
                           "each position: " + "; ".join(f"**{t.name}**: {t.rule}" for t in TASKS.values()))
     length = c[1].slider("Sequence length", 4, MAX_LENGTH, d.length, key="att_l_len", bind="query-params")
     layers = c[2].selectbox("Layers", [1, 2, 3, 4], index=d.num_layers - 1, key="att_l_layers", bind="query-params")
-    width = c[3].select_slider("Width", [16, 32, 64, 128], key="att_l_width", bind="query-params", **initial("att_l_width", 64))
+    width = c[3].select_slider("Width", [16, 32, 64], key="att_l_width", bind="query-params", **initial("att_l_width", 64))
     choices = lab.head_choices(width, (1, 2, 4, 8))
     heads = c[4].selectbox("Heads", choices, index=offered("att_l_heads", choices, d.num_heads), key="att_l_heads",
                            bind="query-params", help="Only numbers that divide the width are offered.")
@@ -310,10 +310,11 @@ def lm_controls(seed: int) -> tuple[lm.LMConfig, str]:
     c = st.columns([2, 1, 1, 1, 1, 2])
     source = c[0].radio("Text", ["corpus", "pasted"], key="att_m_source", bind="query-params", horizontal=True,
                         format_func=lambda s: {"corpus": "The project's corpus", "pasted": "Paste your own"}[s])
-    context = c[1].selectbox("Context", [16, 32, 64, 128], index=2, key="att_m_context", bind="query-params",
-                             help="Characters the model sees at once: its maximum length.")
-    layers = c[2].selectbox("Layers", [1, 2, 3, 4], index=d.num_layers - 1, key="att_m_layers", bind="query-params")
-    width = c[3].selectbox("Width", [32, 64, 128], index=1, key="att_m_width", bind="query-params")
+    context = c[1].selectbox("Context", [32, 64, 128], index=1, key="att_m_context", bind="query-params",
+                             help="Characters the model sees at once (its maximum length). Every step trains on 2,048 "
+                                  "characters, as fewer, longer windows when the context is longer.")
+    layers = c[2].selectbox("Layers", [1, 2, 3], index=d.num_layers - 1, key="att_m_layers", bind="query-params")
+    width = c[3].selectbox("Width", [32, 64, 96], index=1, key="att_m_width", bind="query-params")
     choices = lab.head_choices(width, (1, 2, 4, 8))
     heads = c[4].selectbox("Heads", choices, index=offered("att_m_heads", choices, d.num_heads), key="att_m_heads",
                            bind="query-params")
@@ -347,7 +348,7 @@ def lm_section(device: torch.device, seed: int) -> None:
             st.code(st.session_state.setdefault("att_m_live", lm.LiveSample()).text(run), language=None, wrap_lines=True)
 
     run = training_panel("att_lm", lm.signature(config, text, device), lambda: lm.build_lm_run(config, text, device), render,
-                         device=device, step_size=50, chunk_seconds=0.5)
+                         device=device, step_size=20, chunk_seconds=0.5)
     run.set_lr(config.lr)
     generation_part(run)
     show_code(lm_code(config, text.vocab.size))
@@ -359,7 +360,7 @@ def generation_part(run) -> None:
     vocab = run.text.vocab
     c = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
     prompt = c[0].text_input("Prompt", key="att_m_prompt", bind="query-params", max_chars=200, **initial("att_m_prompt", "The "))
-    length = c[1].slider("Characters", 20, 400, 150, step=10, key="att_m_length", bind="query-params")
+    length = c[1].slider("Characters", 20, 300, 150, step=10, key="att_m_length", bind="query-params")
     temperature = c[2].select_slider("Temperature", TEMPERATURES, key="att_m_temp", bind="query-params",
                                      **initial("att_m_temp", 0.8))
     top_k = c[3].select_slider("Top-k (0 = all)", [0, 1, 2, 3, 5, 10, 20, 40], key="att_m_topk", bind="query-params",

@@ -1,0 +1,251 @@
+"""How fast the app answers: reruns, Pause, first visits, live training speed, and several sessions at once.
+
+Run: `make bench` (or `.venv/bin/python benchmarks/bench_ui.py [--pages nn-fundamentals,training] [--skip browser]`).
+Parts, each printing its figures:
+  server   every widget of every page nudged once in AppTest (a full script run each: what a page-wide rerun costs)
+  browser  a real `streamlit run` and headless Chromium: first visit → idle, every slider / checkbox / toggle nudged
+           → idle (sections are fragments, so this is what a user waits for), Pause → idle on the live pages
+  live     the playground played for a while in the browser against the same run stepped headless here
+  sessions N sessions play the playground while one more moves sliders on another page (N = 0, 1, 2, 4)
+Timing comes from the page itself (the app's script state, recorded by a MutationObserver), so a run that starts and
+ends between two polls still counts. Absolute times depend on the machine; the targets are stated beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browser import chromium, new_page, now, step_count, streamlit_server, wait_idle  # noqa: E402
+
+from dlplay.device import configure_threads  # noqa: E402
+from dlplay.lessons.registry import PAGES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def summary(values: list[float]) -> str:
+    if not values:
+        return "—"
+    return f"median {statistics.median(values) * 1000:5.0f} ms · p95 {p95(values) * 1000:5.0f} ms · n {len(values)}"
+
+
+# ----- server side: AppTest --------------------------------------------------------------------------------------------
+def nudges(at) -> list:
+    """One small change per widget: the next option, one step of a slider, a flipped checkbox."""
+    changes = []
+    for s in at.slider:
+        if isinstance(s.value, int | float) and s.step:
+            changes.append(lambda s=s: s.set_value(min(s.max, s.value + s.step) if s.value < s.max else s.value - s.step))
+    for s in at.select_slider:
+        if s.options and not isinstance(s.value, list | tuple):
+            i = s.options.index(str(s.value)) if str(s.value) in s.options else 0
+            changes.append(lambda s=s, i=i: s.set_value(s.options[(i + 1) % len(s.options)]))
+    for w in list(at.selectbox) + list(at.radio):
+        if len(w.options) > 1:
+            changes.append(lambda w=w: w.set_value(w.options[(w.options.index(str(w.value)) + 1) % len(w.options)]
+                                                   if str(w.value) in w.options else w.options[0]))
+    for w in list(at.checkbox) + list(at.toggle):
+        changes.append(lambda w=w: w.set_value(not w.value))
+    return changes
+
+
+def server_side(paths: list[str]) -> dict[str, list[float]]:
+    from streamlit.testing.v1 import AppTest
+
+    results = {}
+    for path in paths:
+        at = AppTest.from_file(str(ROOT / path), default_timeout=120).run()
+        at.run()  # warm: imports, caches
+        times = []
+        for change in nudges(at):
+            try:
+                change()
+            except Exception:  # noqa: BLE001,S112 - a widget that vanished after an earlier change
+                continue
+            start = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - start)
+        results[path] = times
+        print(f"  {path:<36} full-script rerun {summary(times)}", flush=True)
+    return results
+
+
+# ----- browser ---------------------------------------------------------------------------------------------------------
+def visit(browser, url: str, timeout: float = 120):
+    page = new_page(browser, height=2400)
+    page.goto(url, timeout=timeout * 1000)
+    page.wait_for_selector("h1", timeout=timeout * 1000)
+    return page, wait_idle(page, 0, timeout=timeout, need_run=False)
+
+
+def nudge_in_browser(page, limit: int) -> list[float]:
+    """Settle time after each slider step (keyboard) and each checkbox / toggle click."""
+    times = []
+    containers = page.locator('[data-testid="stSlider"]')
+    for i in range(min(containers.count(), limit)):
+        if not containers.nth(i).is_visible():
+            continue
+        thumb = containers.nth(i).locator('input[type="range"]').first  # react-aria: a hidden range input per thumb
+        thumb.focus()
+        start = now(page)
+        thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        if (settled := wait_idle(page, start, timeout=60)) is not None:
+            times.append(settled)
+    boxes = page.locator('[data-testid="stCheckbox"] label')
+    for i in range(min(boxes.count(), limit)):
+        if not boxes.nth(i).is_visible():
+            continue
+        start = now(page)
+        boxes.nth(i).click()
+        if (settled := wait_idle(page, start, timeout=60)) is not None:
+            times.append(settled)
+    return times
+
+
+def pause_latency(page, play_seconds: float = 3.0) -> tuple[float | None, float | None]:
+    """(Pause → Play enabled again, Pause → idle), after playing a few seconds."""
+    page.get_by_role("button", name="▶ Play").first.click()
+    time.sleep(play_seconds)
+    start = now(page)
+    page.get_by_role("button", name="⏸ Pause").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)", timeout=60_000)
+    enabled = now(page) - start
+    return enabled, wait_idle(page, start, timeout=60)
+
+
+def browser_part(url: str, pages, limit: int) -> None:
+    with chromium() as browser:
+        for spec in pages:  # warm the server: imports, caches, first builds
+            page, _ = visit(browser, f"{url}/{spec.url_path}")
+            page.close()
+        first, settle, pauses = {}, {}, {}
+        for spec in pages:
+            context = browser.new_context()
+            try:
+                page = context.new_page()
+                page.set_viewport_size({"width": 1400, "height": 2400})
+                from browser import STATE_LOG
+
+                page.add_init_script(STATE_LOG)
+                page.goto(f"{url}/{spec.url_path}", timeout=120_000)
+                page.wait_for_selector("h1", timeout=120_000)
+                first[spec.url_path] = wait_idle(page, 0, timeout=120, need_run=False)
+                settle[spec.url_path] = nudge_in_browser(page, limit)
+                if spec.live_training:
+                    pauses[spec.url_path] = pause_latency(page)
+            finally:
+                context.close()
+            pause = pauses.get(spec.url_path)
+            pause_text = f" · Pause → Play enabled {pause[0]:.2f} s, → idle {pause[1]:.2f} s" if pause and pause[1] else ""
+            print(f"  {spec.url_path:<22} first visit → idle {first[spec.url_path] or float('nan'):.2f} s · "
+                  f"widget → idle {summary(settle[spec.url_path])}{pause_text}", flush=True)
+
+
+# ----- live training speed -----------------------------------------------------------------------------------------------
+def live_part(url: str, seconds: float) -> None:
+    from dlplay.lessons.fundamentals.playground import PlaygroundConfig, build_run
+
+    with chromium() as browser:
+        page, _ = visit(browser, f"{url}/nn-fundamentals")
+        start_steps = step_count(page) or 0
+        page.get_by_role("button", name="▶ Play").first.click()
+        time.sleep(seconds)
+        page.get_by_role("button", name="⏸ Pause").first.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)",
+            timeout=60_000)
+        wait_idle(page, now(page) - 0.5, timeout=60)
+        live_steps = (step_count(page) or 0) - start_steps
+        page.close()
+    run = build_run(PlaygroundConfig())
+    run.step(1)
+    headless_steps = run.step_for(seconds)
+    ratio = live_steps / headless_steps if headless_steps else float("nan")
+    print(f"  playground, {seconds:.0f} s: live page {live_steps:,} steps ({live_steps / seconds:,.0f}/s) · headless "
+          f"{headless_steps:,} steps ({headless_steps / seconds:,.0f}/s) · live / headless {ratio:.2f} (target ≥ 0.8)",
+          flush=True)
+
+
+# ----- several sessions ---------------------------------------------------------------------------------------------------
+def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> None:
+    with chromium() as browser:
+        for n in counts:
+            players = []
+            for _ in range(n):
+                context = browser.new_context(viewport={"width": 1400, "height": 1400})
+                page = context.new_page()
+                page.goto(f"{url}/nn-fundamentals", timeout=120_000)
+                page.wait_for_selector("h1", timeout=120_000)
+                wait_idle(page, 0, timeout=120, need_run=False)
+                page.get_by_role("button", name="▶ Play").first.click()
+                players.append((context, page))
+            time.sleep(2.0)
+            before = [step_count(page) or 0 for _, page in players]
+            probe_context = browser.new_context()
+            probe = probe_context.new_page()
+            from browser import STATE_LOG
+
+            probe.add_init_script(STATE_LOG)
+            probe.set_viewport_size({"width": 1400, "height": 2400})
+            started = time.time()
+            probe.goto(f"{url}/activation-functions", timeout=120_000)
+            probe.wait_for_selector("h1", timeout=120_000)
+            wait_idle(probe, 0, timeout=120, need_run=False)
+            settle = nudge_in_browser(probe, limit)
+            elapsed = max(time.time() - started, seconds)
+            if elapsed < seconds:
+                time.sleep(seconds - elapsed)
+            after = [step_count(page) or 0 for _, page in players]
+            rates = [(a - b) / (time.time() - started + 2.0) for a, b in zip(after, before)]
+            rate_text = " · ".join(f"{r:,.0f}" for r in rates) or "—"
+            print(f"  {n} playing: their steps/s {rate_text} · probe widget → idle {summary(settle)}", flush=True)
+            probe_context.close()
+            for context, _ in players:
+                context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", default="", help="url paths, comma-separated (default: every listed page)")
+    parser.add_argument("--skip", default="", help="parts to skip: server, browser, live, sessions")
+    parser.add_argument("--widgets", type=int, default=12, help="at most this many sliders and checkboxes per page")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of live play to count steps over")
+    parser.add_argument("--sessions", default="0,1,2,4")
+    args = parser.parse_args()
+    configure_threads()
+    wanted = [p for p in args.pages.split(",") if p]
+    pages = [spec for spec in PAGES if not wanted or spec.url_path in wanted]
+    skip = set(args.skip.split(","))
+    print(f"{os.cpu_count()} CPU cores · {len(pages)} pages", flush=True)
+    if "server" not in skip:
+        print("Server side (AppTest, one full script run per widget change; target of a widget change ≤ 150 ms median, "
+              "≤ 300 ms p95 — met by sections that re-run alone, see the browser part):", flush=True)
+        server_side([spec.path for spec in pages])
+    if not {"browser", "live", "sessions"} <= skip:
+        with streamlit_server() as url:
+            if "browser" not in skip:
+                print("Browser (targets: first visit ≤ 3 s, Pause → idle ≤ 0.5 s):", flush=True)
+                browser_part(url, pages, args.widgets)
+            if "live" not in skip:
+                print("Live training in the browser vs headless:", flush=True)
+                live_part(url, args.seconds)
+            if "sessions" not in skip:
+                print("Several sessions (target: the probe's widget → idle ≤ 0.5 s):", flush=True)
+                sessions_part(url, [int(n) for n in args.sessions.split(",")], args.seconds, min(args.widgets, 6))
+
+
+if __name__ == "__main__":
+    main()

@@ -66,3 +66,24 @@ def test_lab_figures():
     check(drawing_figure(np.zeros((1, 28, 28)), "drawing"))
     fig = check(shift_accuracy_figure({"CNN": [0.9, 0.8], "MLP": [0.9, 0.5]}))
     assert [t.name for t in fig.data] == ["CNN", "MLP"] and list(fig.data[1].y) == [0.9, 0.5]
+
+
+def test_live_view_figures_of_a_trained_run():
+    from dlplay.lessons.cnn.lab import LabConfig, build_run, load_lab_data
+    from dlplay.lessons.cnn.live_view import curve_figures, model_figures, status_line
+
+    config = LabConfig(n_train=100, n_test=20, width=4, hidden_size=16, eval_every=5, eval_samples=20)
+    data = load_lab_data(config.dataset, config.n_train, config.n_test)
+    run = build_run(config, data)
+    assert status_line(run) == ""
+    run.step(10)
+    assert status_line(run).startswith("**Epoch") and "not yet at 97%" in status_line(run)
+    loss, accuracy = (check(spec) for spec in curve_figures(run))
+    assert len(loss.data[0].y) == 10  # every batch loss
+    image, kernels, grids = model_figures(run, data, 23)  # the index wraps around the 20 test images
+    assert "Test image 3" in check(image).layout.title.text
+    check(kernels)
+    assert [check(g).layout.title.text for g in grids] == ["Block 1: 4 maps 28×28", "Block 2: 8 maps 14×14",
+                                                           "Block 3: 16 maps 7×7"]
+    run.history.val_acc[-1] = 0.99  # as if the last evaluation had reached the target
+    assert "reached 97%" in status_line(run) and "s of training" in status_line(run)

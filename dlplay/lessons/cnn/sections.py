@@ -22,28 +22,16 @@ from dlplay.lessons.cnn.convolution import (
 from dlplay.lessons.cnn.figures_conv import feature_map_figure, input_figure, products_figure, shift_figure
 from dlplay.lessons.cnn.figures_lab import (
     confusion_figure,
-    drawing_figure,
     feature_grid_figure,
     heat_figure,
-    kernel_grid_figure,
     probability_figure,
     shift_accuracy_figure,
 )
 from dlplay.lessons.cnn.images import SOURCES, Picture, decode_upload, prepare_drawing, sample_picture
 from dlplay.lessons.cnn.inspect_input import EXPLAINERS, fit_to_model, read
 from dlplay.lessons.cnn.kernels import KERNEL_NAMES, KERNEL_SIZES, format_kernel, make_kernel, parse_kernel
-from dlplay.lessons.cnn.lab import (
-    LAB_DATASETS,
-    TARGET_ACC,
-    LabConfig,
-    confusion_matrix,
-    feature_maps_of,
-    first_layer_kernels,
-    first_reaching,
-    layer_table,
-    load_lab_data,
-    mistakes,
-)
+from dlplay.lessons.cnn.lab import LAB_DATASETS, LabConfig, confusion_matrix, layer_table, load_lab_data, mistakes
+from dlplay.lessons.cnn.live_view import MAX_POINTS, curve_figures, model_figures, status_line
 from dlplay.lessons.cnn.pooling import POOLS, compare_shift, convolve
 from dlplay.lessons.cnn.race import parameter_count, shift_accuracy
 from dlplay.optim.factory import OPTIMIZERS
@@ -57,7 +45,6 @@ CUSTOM = "Your own numbers"
 CHANNELS = {1: ["grey"], 3: ["R", "G", "B"]}
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1]
 SLOW_EVERY = 1.0  # seconds between redraws of the kernels and feature maps while training plays
-MAX_POINTS = 250  # points per live curve
 
 _CANVAS = st.components.v2.component(
     "dlplay_cnn_canvas",
@@ -256,31 +243,17 @@ def _throttled(run, build):
 
 def render_live(run, data: ImageData) -> None:
     """Curves, learned kernels and the feature maps of one test image, while the CNN trains."""
-    history = dataclasses.replace(run.history, step_loss=run.history.step_loss[-5000:])
-    latest = run.latest()
-    if "val_acc" in latest:
-        reached = first_reaching(run.history)
-        when = "not yet at 97 %" if reached is None else (
-            f"reached {TARGET_ACC:.0%} at step {reached[0]:,} (epoch {reached[1]:.1f}, "
-            f"{run.history.extras['train_seconds'][run.history.eval_step.index(reached[0])]:.1f} s of training)")
-        st.markdown(f"**Epoch {run.epoch:.1f}** · validation accuracy **{latest['val_acc']:.1%}** · {when}")
+    line = status_line(run)
+    if line:
+        st.markdown(line)
+    loss, accuracy = curve_figures(run)
     left, right = st.columns(2)
-    plot(loss_figure({"": history}, title="Loss", max_points=MAX_POINTS), key="cnn_fig_loss", container=left)
-    plot(accuracy_figure({"": run.history}, title="Accuracy", max_points=MAX_POINTS), key="cnn_fig_acc", container=right)
-    index = int(st.session_state.get("cnn_fm_image", 0)) % len(data.X_test)
-
-    def heavy():
-        kernels = kernel_grid_figure(first_layer_kernels(run.model).numpy(),
-                                     "First-layer kernels (blue −, red +)" if data.X_train.shape[1] == 1
-                                     else "First-layer kernels (grey = 0)")
-        maps = feature_maps_of(run.model, data.X_test[index])
-        return kernels, [feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
-                                             plot_width=1100 // len(maps)) for i, m in enumerate(maps)]
-
-    kernels, grids = _throttled(run, heavy)
+    plot(loss, key="cnn_fig_loss", container=left)
+    plot(accuracy, key="cnn_fig_acc", container=right)
+    index = int(st.session_state.get("cnn_fm_image", 0))
+    image, kernels, grids = _throttled(run, lambda: model_figures(run, data, index))
     left, right = st.columns([1, 2])
-    plot(drawing_figure(data.X_test[index].numpy(), f"Test image {index}: {data.classes[int(data.y_test[index])]}"),
-         key="cnn_fig_fm_input", container=left)
+    plot(image, key="cnn_fig_fm_input", container=left)
     plot(kernels, key="cnn_fig_kernels", container=right)
     for i, (column, grid) in enumerate(zip(st.columns(len(grids)), grids)):
         plot(grid, key=f"cnn_fig_fm_{i}", container=column)

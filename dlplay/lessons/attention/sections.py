@@ -285,8 +285,9 @@ def ablation_part(run, config: lab.LabConfig) -> None:
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     if left.button("Measure every head", key="att_l_ablate", width="stretch", disabled=is_playing("att_lab"),
                    help="Sequence accuracy on the held-out set with each head switched off in turn (pause first)."):
-        st.session_state["att_l_ablation"] = (id(run), run.steps, lab.head_ablation(run),
-                                              lab.sequence_accuracy(run.model, run.X_val, run.y_val))
+        with run.locked():  # the model in eval mode for a moment: the trainer must not step meanwhile
+            st.session_state["att_l_ablation"] = (id(run), run.steps, lab.head_ablation(run),
+                                                  lab.sequence_accuracy(run.model, run.X_val, run.y_val))
     names = lab.head_names(config.num_layers, config.num_heads)
     if "att_l_off" in st.session_state:  # heads of a bigger model than this one are gone
         st.session_state["att_l_off"] = [n for n in st.session_state["att_l_off"] if n in names]
@@ -298,8 +299,10 @@ def ablation_part(run, config: lab.LabConfig) -> None:
             st.caption(f"Measured at step {result[1]:,}; the model has trained since — measure again.")
     if off:
         heads = [divmod(names.index(name), config.num_heads) for name in off]
-        baseline = lab.sequence_accuracy(run.model, run.X_val, run.y_val)
-        accuracy = lab.sequence_accuracy(lab.heads_off(run.model, heads), run.X_val, run.y_val)
+        with run.locked():
+            baseline = lab.sequence_accuracy(run.model, run.X_val, run.y_val)
+            ablated = lab.heads_off(run.model, heads)
+        accuracy = lab.sequence_accuracy(ablated, run.X_val, run.y_val)
         st.metric("Sequence accuracy with those heads off", f"{accuracy:.0%}", f"{accuracy - baseline:+.0%} vs all heads on")
 
 

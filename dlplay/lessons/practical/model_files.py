@@ -40,9 +40,15 @@ class LoadedModel:
 
 
 def _unpickler_reason(error: Exception) -> str:
-    """The WeightsUnpickler's own reason ('Unsupported global: GLOBAL posix.system'), or ''."""
+    """The WeightsUnpickler's own reason ('Unsupported operand 149'), or ''."""
     match = re.search(r"WeightsUnpickler error:\s*(.+?)\n", str(error) + "\n", flags=re.S)
     return match.group(1).strip() if match else ""
+
+
+def _refused_global(error: Exception) -> str:
+    """The Python name a refused pickle wanted to load ('posix.system', 'exec'), or ''."""
+    match = re.search(r"GLOBAL ([\w.]+)", str(error))
+    return match.group(1) if match else ""
 
 
 def read_state_dict(data: bytes) -> tuple[dict[str, torch.Tensor], dict]:
@@ -55,14 +61,18 @@ def read_state_dict(data: bytes) -> tuple[dict[str, torch.Tensor], dict]:
     except Exception as error:  # noqa: BLE001 — every failure becomes a plain message
         text = str(error)
         if "Weights only load failed" in text:
-            reason = _unpickler_reason(error)
-            if re.search(r"GLOBAL torch\.nn\.modules|GLOBAL torchvision\.models", reason):
+            name = _refused_global(error)
+            if name.startswith(("torch.nn.modules", "torchvision.models")):
                 raise ModelFileError("unsafe", "This file is a whole pickled model (`torch.save(model)`), not a state_dict. "
                                      "Unpickling it would run the code it names, so it is refused; save "
                                      "`model.state_dict()` instead.") from None
-            raise ModelFileError("unsafe", "Refused: this file holds Python objects other than tensors and plain "
-                                 "containers, and unpickling such objects can run arbitrary code. `torch.load(..., "
-                                 f"weights_only=True)` stopped before running anything ({reason or 'not a weights file'}).") from None
+            if name:
+                raise ModelFileError("unsafe", f"Refused: this file asks to run Python code when it is unpickled "
+                                     f"(`{name}`). `torch.load(..., weights_only=True)` stopped before running anything: "
+                                     "a model file should hold tensors only.") from None
+            raise ModelFileError("unsafe", "Refused: this is not a file `torch.save` wrote (weights-only loading met "
+                                 f"pickle code it does not allow: {_unpickler_reason(error) or 'unknown'}). An arbitrary "
+                                 "pickle can run code when loaded, so it is not read.") from None
         if "TorchScript" in text:
             raise ModelFileError("torchscript", "This is a TorchScript archive (`torch.jit.save`), not a state_dict: "
                                  "`torch.jit.load` reads it, but runs code from the file — use only files you trust.") from None

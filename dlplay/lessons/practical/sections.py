@@ -302,16 +302,18 @@ def scaling_section() -> None:
     scale = 2.0**s
     run = next(iter(race.runs.values()))
 
-    def magnitudes() -> torch.Tensor:
+    def census_and_figure():
         with race.locked():
-            return gradient_magnitudes(run.model, run.X_val[:128], run.y_val[:128])
+            magnitudes = gradient_magnitudes(run.model, run.X_val[:128], run.y_val[:128])
+        found = gradient_census(magnitudes, scale)
+        return found, gradient_histogram_figure(found)
 
-    census = gradient_census(_cached("prac_grad_magnitudes", (id(race), run.steps), magnitudes), scale)
-    plot(gradient_histogram_figure(census), key="prac_fig_census")
-    st.caption(f"The float32 model of the race above, at step {run.steps}, one batch of 128 validation images: in "
-               f"float16, **{census.zero_unscaled:.2%}** of its gradient entries would be 0 and "
-               f"**{census.subnormal_unscaled:.1%}** subnormal; after × {scale:g}, {census.zero_scaled:.2%} and "
-               f"{census.subnormal_scaled:.1%}, and {census.overflow_scaled:.2%} would overflow.")
+    census, figure = _cached("prac_census", (id(race), run.steps, scale), census_and_figure)
+    plot(figure, key="prac_fig_census")
+    st.caption(f"The float32 model of the race above at step {run.steps}, on 128 validation images ({len(census.log10_abs):,} "
+               f"nonzero gradient entries, evenly sampled in a big model): in float16, **{census.zero_unscaled:.2%}** "
+               f"of its gradient entries would be 0 and **{census.subnormal_unscaled:.1%}** subnormal; after × {scale:g}, "
+               f"{census.zero_scaled:.2%} and {census.subnormal_scaled:.1%}, and {census.overflow_scaled:.2%} would overflow.")
 
 
 # ----- 3 · deployment -------------------------------------------------------------------------------------------------

@@ -25,6 +25,14 @@ def at():
     yield app
 
 
+def open_tab(app: AppTest, label: str) -> AppTest:
+    """Open one of the page's lazy tabs (only the open tab's content runs)."""
+    app.session_state["rnn_tab"] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def _run(app: AppTest, key: str):
     return app.session_state[f"{key}__run"]
 
@@ -38,15 +46,25 @@ def _texts(elements) -> str:
     return " ".join(e.value for e in elements)
 
 
-def test_renders_every_section(at):
+def test_opens_on_the_race_and_every_tab_renders(at):
+    assert [t.label for t in at.tabs][2] == "🏁 The race · gates"
+    assert [h.value.split(" ·")[0] for h in at.header] == ["3", "4"]  # only the open tab runs
     assert not at.error and not at.warning
-    assert [h.value.split(" ·")[0] for h in at.header] == ["1", "2", "3", "4", "5", "6"]
-    assert len(at.get("plotly_chart")) >= 14
+    assert len(at.get("plotly_chart")) >= 4  # loss, accuracy, per position, gates
     assert list(_run(at, "rnn_race").runs) == ["RNN", "LSTM", "GRU"]
     assert _run(at, "rnn_race").runs["RNN"].X_train.shape[1] == 10  # the URL's sequence length reached the race
+    headers = []
+    for label in [t.label for t in at.tabs]:
+        open_tab(at, label)
+        assert not at.error and not at.warning, label
+        assert at.get("plotly_chart"), label
+        headers += [h.value.split(" ·")[0] for h in at.header]
+    assert sorted(set(headers)) == ["1", "2", "3", "4", "5", "6"]
 
 
 def test_the_stepper_moves_one_step_per_click(at):
+    open_tab(at, "🔁 The RNN, unrolled")
+    assert at.slider(key="rnn_step_t").value == 8  # mid-sequence, or its end when shorter
     at.slider(key="rnn_step_t").set_value(3).run()
     _click(at, "rnn_step_next")
     assert at.slider(key="rnn_step_t").value == 4
@@ -58,16 +76,20 @@ def test_the_stepper_moves_one_step_per_click(at):
 
 
 def test_step_trains_each_panel(at):
+    open_tab(at, "🏁 The race · gates")
     _click(at, "rnn_race__step")
     assert [r.steps for r in _run(at, "rnn_race").runs.values()] == [25, 25, 25]
+    assert "step 25" in _texts(at.caption)
+    open_tab(at, "✍️ A character model writes")
     _click(at, "rnn_char__step")
     assert _run(at, "rnn_char").steps == 20
+    open_tab(at, "💬 Sentence classification")
     _click(at, "rnn_sent__step")
     assert _run(at, "rnn_sent").steps == 25
-    assert "step 25" in _texts(at.caption)
 
 
 def test_learning_rates_apply_live_and_length_extremes_rebuild(at):
+    open_tab(at, "🏁 The race · gates")
     race = _run(at, "rnn_race")
     at.select_slider(key="rnn_race_lr").set_value(1e-2).run()
     assert _run(at, "rnn_race") is race and all(r.lr == 1e-2 for r in race.runs.values())
@@ -84,11 +106,13 @@ def test_gates_and_race_gradients(at):
     at.radio(key="rnn_gate_cell").set_value("GRU").run()
     at.slider(key="rnn_gate_seq").set_value(5).run()
     assert not at.exception
+    open_tab(at, "📉 Gradients through time")
     at.radio(key="rnn_grad_source").set_value("the race's models (section 3), as trained so far").run()
     assert not at.exception and "the race's models at step" in _texts(at.caption)
 
 
 def test_pasted_text_is_checked(at):
+    open_tab(at, "✍️ A character model writes")
     at.radio(key="rnn_char_source").set_value("your own text").run()
     assert "empty" in _texts(at.error)  # nothing pasted yet: a message, and the corpus meanwhile
     at.text_area(key="rnn_char_text").set_value("too short").run()
@@ -107,6 +131,7 @@ def test_temperature_zero_and_unknown_prompt_characters(at):
 
 
 def test_sentences_are_read_and_bad_ones_get_a_message(at):
+    open_tab(at, "💬 Sentence classification")
     at.text_input(key="rnn_sent_text").set_value("the film was not bad").run()
     assert any("P(positive)" in m.value for m in at.markdown)
     at.text_input(key="rnn_sent_text").set_value("!!! 42").run()

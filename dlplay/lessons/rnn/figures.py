@@ -8,12 +8,13 @@ from dlplay.lessons.rnn.stepper import Unrolling
 from dlplay.viz.spec import FONT, Spec, axis, figure, label
 from dlplay.viz.training import COLORS, line
 
+DIVERGING = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]  # blue < 0 < red (plotly.js names differ)
 CELL_COLORS = {"RNN": COLORS[0], "LSTM": COLORS[1], "GRU": COLORS[2]}
-LEGEND = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1)
+LEGEND = dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0)  # below the plot: titles stay readable
 
 
 def _layout(title: str, height: int = 340, **layout) -> dict:
-    return dict(title=label(title), height=height, margin=dict(l=60, r=20, t=60, b=45), uirevision="keep", font=FONT,
+    return dict(title=label(title), height=height + 50, margin=dict(l=60, r=20, t=50, b=95), uirevision="keep", font=FONT,
                 legend=LEGEND, **layout)
 
 
@@ -49,7 +50,7 @@ def hidden_heatmap(u: Unrolling, t: int) -> Spec:
     z = np.full((H, u.steps), np.nan)
     z[:, : t + 1] = u.h[: t + 1].T  # (H, t + 1)
     heat = dict(type="heatmap", z=z, x=np.arange(1, u.steps + 1), y=[f"h[{i}]" for i in range(H)], zmin=-1, zmax=1,
-                colorscale="RdBu", reversescale=True, colorbar=dict(title=label("hₜ"), len=0.9),
+                colorscale=DIVERGING, colorbar=dict(title=label("hₜ"), len=0.9),
                 hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra></extra>")
     frame = dict(type="rect", x0=t + 0.5, x1=t + 1.5, y0=-0.5, y1=H - 0.5, line=dict(color="black", width=3))
     return figure([heat], **_layout("Hidden state hₜ, one column per step", max(240, 60 + 26 * H), shapes=[frame],
@@ -167,7 +168,7 @@ def gates_figure(panels: dict[str, np.ndarray], inputs: list[str], title: str) -
         kind = "gate" if is_gate else "state"
         data.append(dict(
             type="heatmap", z=values, x=steps, y=np.arange(values.shape[0]), xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-            zmin=0 if is_gate else -1, zmax=1, colorscale="Viridis" if is_gate else "RdBu", reversescale=not is_gate,
+            zmin=0 if is_gate else -1, zmax=1, colorscale="Viridis" if is_gate else DIVERGING,
             showscale=kind not in shown_scales,
             colorbar=dict(title=label(kind), len=0.4, y=0.8 if is_gate else 0.2),
             customdata=np.tile(np.array(inputs, dtype=object), (values.shape[0], 1)),

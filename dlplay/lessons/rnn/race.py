@@ -127,29 +127,30 @@ def accuracy_curves(group: RunGroup) -> dict[str, tuple[list[int], list[float]]]
     return {name: (run.history.eval_step, run.history.val_acc) for name, run in group.runs.items()}
 
 
-def position_accuracy(group: RunGroup, task: str) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+def position_accuracy(group: RunGroup, task: str, max_bins: int = 10) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     """(positions, {cell: accuracy per position}, axis title) on the validation set.
 
     Copy memory: accuracy of each recalled symbol. Adding problem: accuracy by how many steps before the end the first
-    marked value came — the distance the memory must span."""
+    marked value came — the distance the memory must span — in at most max_bins groups of distances (each bin's centre)."""
     result = {}
+    centres = np.arange(1, N_SYMBOLS + 1, dtype=float)
     for name, run in group.runs.items():
         ok = correct(task, run.predict(run.X_val), run.y_val.cpu()).float()
         if task == "Copy memory":
             result[name] = ok.mean(dim=0).numpy()  # (K,)
-        else:
-            markers = run.X_val[:, :, 1].cpu()  # (N, T)
-            T = markers.shape[1]
-            distance = T - markers.argmax(dim=1)  # (N,) steps from the first marker to the end
-            bins = np.arange(1, T + 1)
-            sums = np.bincount(distance.numpy(), weights=ok.numpy(), minlength=T + 1)[1:]
-            counts = np.bincount(distance.numpy(), minlength=T + 1)[1:]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                result[name] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    if task == "Copy memory":
-        return np.arange(1, N_SYMBOLS + 1), result, "recalled symbol"
-    keep = ~np.all([np.isnan(v) for v in result.values()], axis=0)  # distances no sequence has
-    return bins[keep], {k: v[keep] for k, v in result.items()}, "steps from the first marked value to the end"
+            continue
+        markers = run.X_val[:, :, 1].cpu()  # (N, T)
+        T = markers.shape[1]
+        distance = (T - markers.argmax(dim=1)).numpy()  # (N,) steps from the first marker to the end
+        edges = np.unique(np.linspace(distance.min(), distance.max() + 1, max_bins + 1).astype(int))  # bins of distances
+        bins = np.digitize(distance, edges[1:-1])  # (N,) the bin of each sequence
+        counts = np.bincount(bins, minlength=len(edges) - 1)
+        sums = np.bincount(bins, weights=ok.numpy(), minlength=len(edges) - 1)
+        keep = counts > 0
+        centres = ((edges[:-1] + edges[1:] - 1) / 2)[keep]
+        result[name] = sums[keep] / counts[keep]
+    title = "recalled symbol" if task == "Copy memory" else "steps from the first marked value to the end"
+    return centres, result, title
 
 
 def chance_level(task: str) -> float:

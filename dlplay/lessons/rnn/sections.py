@@ -12,6 +12,7 @@ from dlplay.data.sequences import SENTIMENTS
 from dlplay.data.text_corpus import load_corpus
 from dlplay.lessons.rnn import bptt, char_model, race, sentiment, stepper
 from dlplay.lessons.rnn.figures import (
+    LEGEND,
     clipping_figure,
     gates_figure,
     gradient_length_figure,
@@ -28,6 +29,7 @@ from dlplay.training.history import History
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing
+from dlplay.viz.spec import merge
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 SLOW_EVERY = 1.5  # seconds between redraws of the heavier live figures while playing
@@ -61,6 +63,12 @@ def chart(where, spec: dict, key: str) -> None:
     plot(spec, key=key, container=where)
 
 
+def below(spec: dict) -> dict:
+    """A shared curve figure with its legend under the plot, where a long legend cannot cover the title."""
+    return merge(spec, legend=LEGEND, height=spec["layout"].get("height", 360) + 60,
+                 margin={**spec["layout"].get("margin", {}), "b": 110})
+
+
 def _curves(runs: dict) -> dict[str, History]:
     """Histories without the per-step batch loss, so three noisy races don't bury the curves."""
     return {name: dataclasses.replace(run.history, step_loss=[]) for name, run in runs.items()}
@@ -92,7 +100,8 @@ def stepper_section(seed: int) -> None:
     c[1].button("Next ▶", key="rnn_step_next", on_click=_move_step, args=(1, u.steps), width="stretch", type="primary")
     if st.session_state.get("rnn_step_t", 1) > u.steps:
         st.session_state["rnn_step_t"] = u.steps  # a shorter sequence: stay on its last step
-    t = c[2].slider("Step t", 1, u.steps, key="rnn_step_t", bind="query-params") - 1
+    start = {} if "rnn_step_t" in st.session_state else {"value": min(10, u.steps)}  # mid-sequence: a few columns shown
+    t = c[2].slider("Step t", 1, u.steps, key="rnn_step_t", bind="query-params", **start) - 1
     left, right = st.columns(2)
     chart(left, series_figure(u, t), "rnn_fig_series")
     chart(right, step_terms_figure(u, t), "rnn_fig_terms")
@@ -189,8 +198,8 @@ def render_race(group) -> None:
     task = "Copy memory" if next(iter(group.runs.values())).y_val.dim() == 2 else "Adding problem"
     chance = race.chance_level(task)
     left, mid, right = st.columns(3)
-    chart(left, loss_figure(_curves(group.runs), title="Loss · train solid, validation dashed", log_y=True,
-                            max_points=MAX_POINTS), "rnn_fig_race_loss")
+    loss = loss_figure(_curves(group.runs), title="Loss · train solid, validation dashed", log_y=True, max_points=MAX_POINTS)
+    chart(left, below(loss), "rnn_fig_race_loss")
     chart(mid, race_accuracy_figure(race.accuracy_curves(group), chance), "rnn_fig_race_acc")
     positions = throttled("positions", group, lambda: position_accuracy_figure(*race.position_accuracy(group, task), chance))
     chart(right, positions, "rnn_fig_race_pos")
@@ -258,7 +267,7 @@ def render_char(run) -> None:
     left, right = st.columns([1, 1])
     chart(left, loss_figure({"": run.history}, title="Next-character loss (cross-entropy, nats)", max_points=MAX_POINTS),
           "rnn_fig_char_loss")
-    text = throttled("char_sample", run, lambda: char_model.sample_from(run, "The ", 240, _temperature(), seed=run.steps),
+    text = throttled("char_sample", run, lambda: char_model.sample_from(run, "The ", 200, _temperature(), seed=run.steps),
                      every=SAMPLE_EVERY, playing_key=CHAR_KEY)
     right.markdown(f"**A sample at step {run.steps:,}** (temperature {_temperature():g})")
     right.code(text, language=None, wrap_lines=True)

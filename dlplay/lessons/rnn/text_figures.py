@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlplay.lessons.rnn.figures import DIVERGING
 from dlplay.viz.spec import FONT, Spec, axis, figure, label
 from dlplay.viz.training import COLORS
 
@@ -18,7 +19,7 @@ def char_activation_figure(passage: str, activation: np.ndarray, unit: int, widt
     text = [SHOWN.get(c, c) for c in passage] + [""] * (rows * width - len(passage))
     grid = [text[r * width : (r + 1) * width] for r in range(rows)]
     heat = dict(type="heatmap", z=z.reshape(rows, width), text=grid, texttemplate="%{text}", textfont=dict(size=13),
-                zmin=-1, zmax=1, colorscale="RdBu", reversescale=True, colorbar=dict(title=label(f"h[{unit}]"), len=0.9),
+                zmin=-1, zmax=1, colorscale=DIVERGING, colorbar=dict(title=label(f"h[{unit}]"), len=0.9),
                 xgap=1, ygap=1, hovertemplate="'%{text}': %{z:.3f}<extra></extra>")
     return figure([heat], title=label(f"Hidden unit {unit} while reading a held-out passage (red > 0, blue < 0)"),
                   height=90 + 34 * rows, margin=dict(l=10, r=10, t=50, b=10), uirevision="keep", font=FONT,

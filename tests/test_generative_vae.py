@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlplay.lessons.generative.data import centre_of_mass, load_gen_data
+from dlplay.lessons.generative.data import centre_of_mass, load_gen_data, missing_message
 from dlplay.lessons.generative.image_gan import ImageGanConfig, blur_score, build_image_gan, gan_images, nearest_classes
 from dlplay.lessons.generative.latent import (
     interpolate,
@@ -169,3 +169,8 @@ def test_image_gan_and_comparison_measures():
     y = torch.arange(10)
     counts = nearest_classes(sharp[:3] + 0.01, sharp, y, 10)
     assert counts.tolist() == [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_missing_message_probes_without_downloading(tmp_path):
+    assert missing_message("Synthetic digits") == ""
+    assert "FashionMNIST" in missing_message("FashionMNIST", tmp_path) and not any(tmp_path.iterdir())

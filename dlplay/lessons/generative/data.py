@@ -44,6 +44,13 @@ def centre_of_mass(X: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(X, grid, align_corners=False, padding_mode="zeros")  # (N, 1, H, W)
 
 
+def missing_message(name: str, root: Path | None = None) -> str:
+    """Why a real data set cannot be read from disk ('' when it can, or for the synthetic digits); downloads nothing."""
+    if name == DATASETS[0]:
+        return ""
+    return load_image_data(name, root=root, download=False, max_train=1, max_test=1).message
+
+
 def load_gen_data(name: str, n_train: int, seed: int = 0, root: Path | None = None, download: bool = False) -> GenData:
     """n_train training and N_TEST test images of the named set (synthetic digits with a message when it is missing)."""
     if name not in DATASETS:

@@ -41,7 +41,7 @@ class Gan2dConfig:
         width = (self.hidden_size, self.hidden_size)
         return GanConfig(latent_dim=self.latent_dim, g_hidden=width, d_hidden=width, loss=self.loss,
                          optimizer=self.optimizer, lr_d=self.lr_d, lr_g=self.lr_g, d_steps=self.d_steps,
-                         g_steps=self.g_steps, batch_size=self.batch_size, eval_every=25, seed=self.seed, threads=1)
+                         g_steps=self.g_steps, batch_size=self.batch_size, eval_every=25, seed=self.seed)
 
 
 @dataclass(frozen=True)

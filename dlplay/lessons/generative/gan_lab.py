@@ -35,7 +35,6 @@ class GanConfig:
     batch_size: int = 64  # real and fake samples per update
     eval_every: int = 50  # rounds between measurements
     seed: int = 0  # initial weights, noise and batches
-    threads: int | None = 1  # torch CPU threads while stepping: on 2 busy cores, 2 threads ran these nets 5–25× slower
 
 
 class GAN(nn.Module):
@@ -97,7 +96,7 @@ class GanRun(LiveRun):
         dim = X_real.shape[1]
         generator = seeded_init_(Generator(config.latent_dim, dim, hidden_sizes=config.g_hidden), config.seed)
         discriminator = seeded_init_(Discriminator(dim, hidden_sizes=config.d_hidden), config.seed + 1)
-        super().__init__(GAN(generator, discriminator), device, eval_every=config.eval_every, threads=config.threads,
+        super().__init__(GAN(generator, discriminator), device, eval_every=config.eval_every,
                          batch_size=max(1, min(config.batch_size, len(X_real))))
         self.config = config
         self.loss = config.loss

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from dlplay.device import cpu_threads
 from dlplay.training.pacing import Paced
 
 
@@ -48,12 +47,10 @@ class LiveRun(Paced):
     SERIES: tuple[str, ...] = ("loss",)
     UNIT = "step"  # what one step is called in messages ("round" for a GAN)
 
-    def __init__(self, model: nn.Module, device: torch.device | str, *, eval_every: int, threads: int | None,
-                 batch_size: int):
+    def __init__(self, model: nn.Module, device: torch.device | str, *, eval_every: int, batch_size: int):
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.eval_every = max(1, int(eval_every))
-        self.threads = threads
         self.batch_size = batch_size
         self.history = LiveHistory()
         self.steps = 0
@@ -74,7 +71,7 @@ class LiveRun(Paced):
 
     def step(self, n: int = 1) -> None:
         """Advance n steps (fewer if the run diverges)."""
-        with self._lock, cpu_threads(self.threads):
+        with self._lock:
             if self.stopped or n <= 0:
                 return
             start, taken = time.perf_counter(), 0

@@ -28,7 +28,6 @@ class VaeConfig:
     batch_size: int = 64  # images per step: small batches, many steps — the latent space sorts itself out sooner
     eval_every: int = 100  # steps between measurements on the test images
     seed: int = 0  # initial weights, batch order and the ε noise
-    threads: int | None = 1  # torch CPU threads while stepping: on 2 busy cores, 2 threads ran 5–25× slower (measured)
 
     def signature(self) -> tuple:
         """The settings that need a new model (β and lr apply live)."""
@@ -84,7 +83,7 @@ class VaeRun(LiveRun):
         if len(X_train) == 0 or len(X_test) == 0:
             raise ValueError("the VAE needs training and test images")
         model = seeded_init_(VAE(X_train[0].numel(), config.latent_dim, hidden_size=config.hidden_size), config.seed)
-        super().__init__(model, device, eval_every=config.eval_every, threads=config.threads,
+        super().__init__(model, device, eval_every=config.eval_every,
                          batch_size=max(1, min(config.batch_size, len(X_train))))
         self.config = config
         self.beta = config.beta

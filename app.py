@@ -9,11 +9,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import streamlit as st  # noqa: E402
 
 from dlplay.lessons.registry import PARTS, pages_in  # noqa: E402
+from dlplay.ui.presenter import apply_presenter_style, presenting  # noqa: E402
 from dlplay.ui.sidebar import render_sidebar  # noqa: E402
 from dlplay.ui.warmup import warm_up  # noqa: E402
 
 warm_up()  # once per server process: the thread policy, and the heavy imports a first page would otherwise wait for
-st.set_page_config(page_title="dlplay — deep-learning playground", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="dlplay — deep-learning playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting() else "auto")
+apply_presenter_style()
 
 home = st.Page("chapters/home.py", title="Home", icon="🏠", default=True)
 navigation = {"": [home]}

@@ -7,6 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from dlplay.ui.presenter import emphasize, presenting
+
 
 class _SpecFigure(go.Figure):
     """A plotly Figure that hands st.plotly_chart its spec as it is: no plotly objects, no validation, no deep copy.
@@ -24,5 +26,7 @@ class _SpecFigure(go.Figure):
 
 def plot(spec: dict | go.Figure, *, key: str, container: Any = None, width: str | int = "stretch", **kwargs: Any) -> Any:
     """st.plotly_chart for a spec (or a plotly Figure), in `container` (default: where the page is writing)."""
+    if isinstance(spec, dict) and presenting():
+        spec = emphasize(spec)  # thicker lines, larger text, for the back of the room
     figure = _SpecFigure(spec) if isinstance(spec, dict) else spec
     return (container or st).plotly_chart(figure, key=key, width=width, **kwargs)

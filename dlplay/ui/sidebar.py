@@ -6,6 +6,8 @@ import streamlit as st
 import torch
 
 from dlplay.device import available_devices, device_label, pick_device
+from dlplay.ui.presenter import presenter_toggle
+from dlplay.ui.share import share_control
 
 DEVICE_KEY = "device"
 SEED_KEY = "seed"
@@ -29,6 +31,8 @@ def render_sidebar() -> None:
             "Global seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key=SEED_KEY, bind="query-params",
             help="Seeds data, initial weights and batching: the same seed gives the same run.",
         )
+        presenter_toggle()
+        share_control()
 
 
 def current_device() -> torch.device:

@@ -8,6 +8,7 @@ from typing import Protocol
 import streamlit as st
 
 from dlplay.device import device_label
+from dlplay.ui.model_file import model_file_controls
 
 
 class Steppable(Protocol):
@@ -113,13 +114,15 @@ def training_panel(
         current = state[run_key]
         playing = bool(state.get(playing_key)) and not current.stopped
         state[playing_key] = playing
-        c = st.columns([1, 1, 1, 1, 4], vertical_alignment="center")
+        c = st.columns([1, 1, 1, 1, 1.3, 3.2], vertical_alignment="center")
         c[0].button("▶ Play", key=f"{key}__play", on_click=play, disabled=playing or current.stopped, type="primary",
                     width="stretch")
         c[1].button("⏸ Pause", key=f"{key}__pause", on_click=pause, disabled=not playing, width="stretch")
         c[2].button(f"⏭ Step ×{step_size}", key=f"{key}__step", on_click=step, disabled=current.stopped, width="stretch")
         c[3].button("↺ Reset", key=f"{key}__reset", on_click=reset, width="stretch")
-        c[4].caption(_status_line(current, playing))
+        with c[4]:
+            model_file_controls(key, run_key)
+        c[5].caption(_status_line(current, playing))
         _show_messages(current)
         if playing:
             live()

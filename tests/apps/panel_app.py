@@ -6,6 +6,7 @@ import torch
 from dlplay.models import MLP
 from dlplay.optim import OptimizerConfig
 from dlplay.training import RunConfig, TrainingRun
+from dlplay.ui.charts import plot
 from dlplay.ui.training_panel import training_panel
 from dlplay.viz.training import loss_figure
 
@@ -21,7 +22,7 @@ def build():
 
 
 def render(run):
-    st.plotly_chart(loss_figure({"": run.history}), key="panel_loss", width="stretch")
+    plot(loss_figure({"": run.history}), key="panel_loss")
 
 
 run = training_panel("panel", (width,), build, render, step_size=5)

@@ -2,20 +2,20 @@
 
 import streamlit as st
 
-from dlplay.data.toy2d import REGRESSION_SETS
 from dlplay.lessons.fundamentals.features import FEATURES
 from dlplay.lessons.fundamentals.playground import (
     DATASETS,
     EVAL_EVERY,
     MAX_LAYERS,
     MAX_NEURONS,
+    OWN,
     REGULARIZATIONS,
     SPIRAL_PRESET,
     PlaygroundConfig,
     build_run,
     playground_code,
 )
-from dlplay.lessons.fundamentals.sections import inspector_section, live_view, perceptron_section
+from dlplay.lessons.fundamentals.sections import inspector_section, live_view, own_data_controls, perceptron_section
 from dlplay.models.mlp import ACTIVATION_MODULES
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.code_panel import show_code
@@ -27,7 +27,7 @@ REG_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 DEFAULT = PlaygroundConfig()
 DEFAULT_WIDTHS = (4, 2, 4, 4, 4, 4)  # neurons of hidden layers 1–6 before the user changes them
 TABS = ["🧩 Perceptron", "🕸️ MLP playground", "🔬 Forward pass"]
-DATA_LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Gaussians", "spiral": "Spiral", "moons": "Moons",
+DATA_LABELS = {OWN: "🗂️ Your own points", "circle": "Circle", "xor": "XOR", "gaussians": "Gaussians", "spiral": "Spiral", "moons": "Moons",
                "plane": "Plane (regression)", "multi-gaussian": "Multi-Gaussian (regression)"}
 
 
@@ -89,9 +89,9 @@ def playground_section() -> None:
                              help="Colour by the predicted class (or rounded value) instead of the probability.")
 
     c = st.columns(4)
-    dataset = c[0].selectbox("Data set", DATASETS, DATASETS.index(DEFAULT.dataset), format_func=label, key="nn_data",
+    dataset = c[0].selectbox("Data set", DATASETS + (OWN,), DATASETS.index(DEFAULT.dataset), format_func=label, key="nn_data",
                              bind="query-params", help="The last two are regression: the output is a number, the loss MSE.")
-    noise = c[1].slider("Noise (%)", 0, 50, 0, step=5, key="nn_noise", bind="query-params")
+    noise = c[1].slider("Noise (%)", 0, 50, 0, step=5, key="nn_noise", bind="query-params", disabled=dataset == OWN)
     ratio = c[2].slider("Training data (%)", 10, 90, 50, step=10, key="nn_ratio", bind="query-params",
                         help="The rest is the test set: its loss shows how well the network generalizes.")
     batch_size = c[3].slider("Batch size", 1, 30, DEFAULT.batch_size, key="nn_batch", bind="query-params")
@@ -115,7 +115,10 @@ def playground_section() -> None:
     if n_layers == 0:
         st.caption("No hidden layer: the network is one `nn.Linear` — logistic regression on the selected features.")
 
-    if not features:
+    own = own_data_controls() if dataset == OWN else None
+    if dataset == OWN and own is None:
+        pass  # own_data_controls said what is missing
+    elif not features:
         st.info("Select at least one input feature above (x₁ and x₂ are a good start): a network with no input has nothing "
                 "to learn from.", icon="👆")
     else:
@@ -123,7 +126,7 @@ def playground_section() -> None:
             dataset=dataset, noise=noise / 100, test_fraction=1 - ratio / 100, hidden_sizes=widths,
             features=tuple(f for f in FEATURES if f in features),  # the network's input order follows FEATURES
             activation=activation, optimizer=optimizer, lr=lr, batch_size=batch_size, regularization=regularization,
-            reg_rate=reg_rate if regularization != "None" else 0.0, seed=current_seed(),
+            reg_rate=reg_rate if regularization != "None" else 0.0, seed=current_seed(), own=own,
         )
         if regularization != "None" and reg_rate == 0:
             st.caption(f"{regularization} is selected but λ = 0: no penalty is added. Raise the rate to see weights shrink.")
@@ -131,7 +134,7 @@ def playground_section() -> None:
         run = training_panel("nn_mlp", (config.signature(), str(device)), lambda: build_run(config, device),
                              live_view(list(config.features), show_test, discretize), device=device, step_size=EVAL_EVERY)  # Step = one epoch at the defaults, as in TF Playground
         run.set_lr(lr)  # the learning rate applies live, without a rebuild
-        if dataset in REGRESSION_SETS:
+        if config.task == "regression":
             st.caption("Regression: one linear output trained with MSE; the colour is the predicted value.")
         show_code(playground_code(config), label="🐍 The PyTorch code for these settings: model, features, optimizer, loop")
 

@@ -237,3 +237,23 @@ def layer_figure(x: np.ndarray, W: np.ndarray, b: np.ndarray, z: np.ndarray, a: 
                   height=130 + 36 * (out + 2), margin=dict(l=100, r=10, t=90, b=10),
                   xaxis=dict(side="top", tickfont=dict(size=14), showgrid=False),
                   yaxis=dict(autorange="reversed", tickfont=dict(size=14), showgrid=False))
+
+
+# ---------------------------------------------------------------- your own points
+def canvas_figure(points: list[tuple[float, float, int]], extent: float = 6.0, grid: int = 49) -> Spec:
+    """The square with the points clicked so far, over an invisible grid that catches clicks."""
+    axis_values = np.linspace(-extent, extent, grid)
+    gx, gy = np.meshgrid(axis_values, axis_values)  # (grid, grid) each: 0.25 apart at the defaults
+    data = [dict(type="scatter", x=gx.ravel(), y=gy.ravel(), mode="markers", name="click here", showlegend=False,
+                 marker=dict(size=10, opacity=0), hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra>click to add</extra>",
+                 unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)))]
+    for colour, name, value in ((ORANGE, "orange (0)", 0), (BLUE, "blue (1)", 1)):
+        xs = [x for x, _, c in points if c == value]
+        ys = [y for _, y, c in points if c == value]
+        data.append(dict(type="scatter", x=xs, y=ys, mode="markers", name=f"{name}: {len(xs)}", hoverinfo="skip",
+                         marker=dict(color=colour, size=11, line=dict(color="white", width=1.5))))
+    return figure(data, title=label("Click to add a point of the chosen colour"), font=FONT, height=480,
+                  margin=dict(l=50, r=10, t=50, b=40), clickmode="event+select", uirevision="canvas",
+                  legend=dict(orientation="h", yanchor="top", y=-0.1, x=0),
+                  xaxis=axis("x₁", range=[-extent, extent], zeroline=False, constrain="domain"),
+                  yaxis=axis("x₂", range=[-extent, extent], zeroline=False, scaleanchor="x", constrain="domain"))

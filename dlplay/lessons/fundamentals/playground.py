@@ -8,6 +8,7 @@ import torch
 
 from dlplay.data.toy2d import CLASSIFICATION_SETS, REGRESSION_SETS, make_classification, make_regression, train_test_split
 from dlplay.lessons.fundamentals.features import FEATURE_CODE, FeatureTransform
+from dlplay.lessons.fundamentals.own_data import OwnData
 from dlplay.models.init import seeded_init_
 from dlplay.models.mlp import MLP
 from dlplay.optim.factory import OptimizerConfig
@@ -17,6 +18,7 @@ DATASETS = CLASSIFICATION_SETS + REGRESSION_SETS
 REGULARIZATIONS = ("None", "L1", "L2")
 MAX_LAYERS = 6  # TF Playground's limits: up to 6 hidden layers of up to 8 neurons
 MAX_NEURONS = 8
+OWN = "own"  # the data-set name of the user's own points
 EXTENT = 6.0  # the playground square is [−6, 6]², as in TF Playground
 EVAL_EVERY = 25  # steps between train/test loss evaluations: one epoch of TF Playground's default (250 points, batch 10)
 
@@ -38,11 +40,12 @@ class PlaygroundConfig:
     regularization: str = "None"  # one of REGULARIZATIONS: a penalty on the weights added to the loss
     reg_rate: float = 0.0  # λ of the penalty
     seed: int = 0  # seeds data, split, initial weights and batch order
+    own: OwnData | None = None  # the user's own points (a CSV or a drawing); when set, `dataset` is OWN
 
     @property
     def task(self) -> str:
         """'binary' for the classification sets (one logit), 'regression' for the others."""
-        return task_of(self.dataset)
+        return self.own.task if self.own is not None else task_of(self.dataset)
 
     def signature(self) -> PlaygroundConfig:
         """Every setting that needs a fresh model or fresh data: all but the learning rate."""
@@ -67,6 +70,9 @@ def task_of(dataset: str) -> str:
 
 def make_points(config: PlaygroundConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Raw (X_train, y_train, X_test, y_test) of the configured set; y float32 (0/1 labels or targets)."""
+    if config.own is not None:
+        X, y = torch.tensor(config.own.X, dtype=torch.float32), torch.tensor(config.own.y, dtype=torch.float32)
+        return train_test_split(X, y, test_fraction=config.test_fraction, seed=config.seed)
     make = make_classification if config.task == "binary" else make_regression
     X, y = make(config.dataset, n_samples=config.n_samples, noise=config.noise, seed=config.seed)
     return train_test_split(X, y.float(), test_fraction=config.test_fraction, seed=config.seed)
@@ -130,6 +136,23 @@ def grid_view(run: PlaygroundRun, resolution: int = 50, extent: float = EXTENT) 
     return GridView(axis, features, [h.float().cpu() for h in hidden], out.cpu())
 
 
+def _data_code(config: PlaygroundConfig, make: str, to_float: str) -> str:
+    """The lines that make X and y: a built-in set, the user's CSV, or the points they drew."""
+    own = config.own
+    if own is None:
+        return f'X, y = {make}("{config.dataset}", n_samples={config.n_samples}, noise={config.noise:g}, seed={config.seed}){to_float}'
+    if own.source == "drawn":
+        return f"X = torch.tensor(your_points)  # ({own.size}, 2): the points you clicked\ny = torch.tensor(your_colours)  # 1 = blue"
+    target = (f'torch.tensor((data["label"].astype(str) == "{own.classes[1]}").values, dtype=torch.float32)  # 1 = {own.classes[1]}'
+              if own.task == "binary" else 'torch.tensor(data["y"].values, dtype=torch.float32)\ny = y / y.abs().max()')
+    return f"""import pandas as pd
+
+data = pd.read_csv("{own.source}")  # columns x1, x2, {"label" if own.task == "binary" else "y"}
+X = torch.tensor(data[["x1", "x2"]].values, dtype=torch.float32)
+X = (X - X.min(0).values) / (X.max(0).values - X.min(0).values) * 10 - 5  # into the square [−5, 5]²
+y = {target}"""
+
+
 def playground_code(config: PlaygroundConfig) -> str:
     """The PyTorch code that trains the current playground settings."""
     make = "make_classification" if config.task == "binary" else "make_regression"
@@ -160,7 +183,7 @@ from dlplay.data.toy2d import {make}, train_test_split
 from dlplay.models.mlp import MLP
 
 torch.manual_seed({config.seed})
-X, y = {make}("{config.dataset}", n_samples={config.n_samples}, noise={config.noise:g}, seed={config.seed}){to_float}
+{_data_code(config, make, to_float)}
 X_train, y_train, X_test, y_test = train_test_split(X, y, test_fraction={config.test_fraction:g}, seed={config.seed})
 
 

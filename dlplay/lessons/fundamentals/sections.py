@@ -10,6 +10,7 @@ import torch
 
 from dlplay.data.toy2d import make_classification
 from dlplay.lessons.fundamentals.figures import (
+    canvas_figure,
     decision_figure,
     errors_figure,
     layer_figure,
@@ -18,6 +19,7 @@ from dlplay.lessons.fundamentals.figures import (
     perceptron_figure,
 )
 from dlplay.lessons.fundamentals.forward_inspector import forward_code, inspect_forward
+from dlplay.lessons.fundamentals.own_data import MAX_ROWS, OwnData, OwnDataError, drawn_points, example_csv, parse_csv
 from dlplay.lessons.fundamentals.perceptron import Perceptron, fit_to_limits, perceptron_rule_step, run_perceptron_rule
 from dlplay.lessons.fundamentals.playground import PlaygroundRun, grid_view
 from dlplay.ui.charts import plot
@@ -211,3 +213,65 @@ def inspector_section(run: PlaygroundRun | None) -> None:
     plot(container=left, spec=decision_figure(view.axis.numpy(), view.output.numpy(), points, run.task, highlight=(x1, x2),
                                       title="Where the point lies"), width="stretch", key="nn_fig_inspect_point")
     right.code(forward_code(steps), language="python")
+
+
+# ---------------------------------------------------------------- your own points: a CSV or clicks
+POINTS_KEY, CSV_KEY, CSV_ERROR_KEY = "nn_own_points", "nn_own_csv", "nn_own_csv_error"
+
+
+def _read_upload() -> None:
+    """Uploader callback: parse the CSV once, keep the points or the reason it was refused."""
+    upload = st.session_state.get("nn_own_upload")
+    st.session_state.pop(CSV_ERROR_KEY, None)
+    if upload is None:
+        return
+    try:
+        st.session_state[CSV_KEY] = parse_csv(upload.getvalue(), upload.name)
+    except OwnDataError as error:
+        st.session_state[CSV_ERROR_KEY] = str(error)
+
+
+def _add_point() -> None:
+    """Click callback: a point of the chosen colour where the square was clicked."""
+    points = st.session_state["nn_own_canvas"].selection["points"]
+    if points and "x" in points[0]:
+        colour = 1 if st.session_state.get("nn_own_colour", "🔵 blue") == "🔵 blue" else 0
+        st.session_state[POINTS_KEY] = st.session_state.get(POINTS_KEY, []) + [
+            (round(float(points[0]["x"]), 2), round(float(points[0]["y"]), 2), colour)]
+
+
+def own_data_controls() -> OwnData | None:
+    """A CSV upload or a drawing; returns the points when they can be trained on, else says what is missing."""
+    source = st.radio("Your points from", ["📄 a CSV file", "🖱️ clicks on the square"], horizontal=True,
+                      key="nn_own_source", bind="query-params")
+    if source == "📄 a CSV file":
+        left, right = st.columns([3, 2])
+        left.file_uploader("CSV with a header: x1, x2, label (two classes) — or x1, x2, y (a number to predict)",
+                           type=["csv", "txt"], key="nn_own_upload", on_change=_read_upload)
+        right.download_button("⬇️ An example CSV (two rings)", example_csv(), file_name="two-rings.csv", mime="text/csv",
+                              on_click="ignore", key="nn_own_example")
+        right.caption(f"10 to {MAX_ROWS:,} rows. Each axis is rescaled into the square [−5, 5]; regression targets "
+                      "into [−1, 1]. The training-data slider splits it into training and test points.")
+        if error := st.session_state.get(CSV_ERROR_KEY):
+            st.error(error, icon="📄")
+            return None
+        own = st.session_state.get(CSV_KEY)
+        if own is None:
+            st.info("Upload a CSV to train the network on your points.", icon="👆")
+            return None
+        kind = f"two classes ({own.classes[0]} = orange, {own.classes[1]} = blue)" if own.task == "binary" else "regression"
+        st.success(f"**{own.source}**: {own.size:,} points, {kind}.")
+        return own
+    points = st.session_state.get(POINTS_KEY, [])
+    c = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    c[0].radio("Colour of the next point", ["🟠 orange", "🔵 blue"], horizontal=True, key="nn_own_colour")
+    if c[1].button("↶ Undo", key="nn_own_undo", disabled=not points, width="stretch"):
+        st.session_state[POINTS_KEY] = points = points[:-1]
+    if c[2].button("🗑 Clear", key="nn_own_clear", disabled=not points, width="stretch"):
+        st.session_state[POINTS_KEY] = points = []
+    plot(canvas_figure(points), key="nn_own_canvas", on_select=_add_point, selection_mode="points")
+    try:
+        return drawn_points(points)
+    except OwnDataError as error:
+        st.info(str(error), icon="🖱️")
+        return None

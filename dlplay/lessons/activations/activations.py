@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import skip_init
 
 from dlplay.models.init import seeded_init_
 
@@ -235,6 +234,19 @@ def _init_linear(layer: nn.Linear, init: str, generator: torch.Generator | None 
         raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
 
 
+def _undrawn_linear(h: int) -> nn.Linear:
+    """An nn.Linear(h, h) whose parameters are allocated but not drawn, so the global RNG stays untouched.
+
+    Why not nn.Linear(h, h): its constructor draws from the global RNG. Why not torch.nn.utils.skip_init: its meta
+    device imports ≈2 s of torch machinery on first use."""
+    layer = nn.Linear.__new__(nn.Linear)
+    nn.Module.__init__(layer)
+    layer.in_features = layer.out_features = h
+    layer.weight = nn.Parameter(torch.empty(h, h))  # (out, in)
+    layer.bias = nn.Parameter(torch.empty(h))  # (out,)
+    return layer
+
+
 def _linears(config: StackConfig, generator: torch.Generator | None = None) -> list[nn.Linear]:
     """config.depth Linear(hidden_size, hidden_size) layers, all created first, then all re-initialized per config.init.
 
@@ -245,8 +257,8 @@ def _linears(config: StackConfig, generator: torch.Generator | None = None) -> l
     h = config.hidden_size
     if generator is None:
         linears = [nn.Linear(h, h) for _ in range(config.depth)]
-    else:  # built without drawing (skip_init), then PyTorch's default init drawn from the generator, layer by layer
-        linears = [seeded_init_(skip_init(nn.Linear, h, h), generator) for _ in range(config.depth)]
+    else:  # PyTorch's default init drawn from the generator, layer by layer
+        linears = [seeded_init_(_undrawn_linear(h), generator) for _ in range(config.depth)]
     for layer in linears:
         _init_linear(layer, config.init, generator)
     return linears

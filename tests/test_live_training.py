@@ -11,7 +11,7 @@ import torch
 
 from dlplay.lessons.fundamentals.playground import PlaygroundConfig, build_run
 from dlplay.models import MLP
-from dlplay.training import RunGroup, TrainingRun
+from dlplay.training import RunConfig, RunGroup, TrainingRun
 
 
 def wait_for(condition, timeout: float = 30.0) -> bool:
@@ -68,8 +68,6 @@ def test_nobody_watching_stops_the_background_loop():
 
 
 def test_a_run_that_finishes_ends_its_loop():
-    from dlplay.training import RunConfig
-
     run = small_run(config=RunConfig(max_steps=50))
     run.play()
     assert wait_for(lambda: not run.playing)
@@ -118,3 +116,25 @@ def test_runs_built_at_once_in_two_threads_equal_their_single_threaded_builds(se
     for seed in seeds:
         for actual, wanted in zip(results[seed], expected[seed]):
             torch.testing.assert_close(actual, wanted, rtol=0, atol=0)
+
+
+def test_caps_refuse_a_run_too_big_and_a_trainer_too_many(monkeypatch):
+    from dlplay.training import limits, pacing
+
+    with pytest.raises(limits.LimitError, match="batch of 1,000,000"):
+        TrainingRun(MLP(2, 8, 2), torch.zeros(10, 2), torch.zeros(10, dtype=torch.long), config=RunConfig(batch_size=10**6))
+    monkeypatch.setattr(limits, "MAX_PARAMETERS", 10)
+    with pytest.raises(limits.LimitError, match="parameters"):
+        small_run()
+    monkeypatch.setattr(limits, "MAX_PARAMETERS", 10**9)
+    first, second = small_run(), small_run()
+    monkeypatch.setattr(pacing, "MAX_TRAINING_SESSIONS", 1)
+    first.play()
+    try:
+        with pytest.raises(limits.LimitError, match="sessions are training"):
+            second.play()
+        assert not second.playing
+    finally:
+        first.pause()
+    second.play()  # a slot is free again
+    second.pause()

@@ -7,6 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from dlplay.training.limits import MAX_STEPS, MAX_TRAINING_SESSIONS, LimitError
+
+TRAINER_THREAD = "dlplay-trainer"  # the name of every background training thread
+
+
+def _active_trainers() -> int:
+    """Background training threads alive in this process (all sessions)."""
+    return sum(1 for t in threading.enumerate() if t.name == TRAINER_THREAD and t.is_alive())
+
 
 def step_for(step: Callable[[int], object], is_stopped: Callable[[], bool], seconds: float) -> int:
     """Call step(k) with growing chunks until about `seconds` have passed; return the steps taken."""
@@ -107,14 +116,18 @@ class Paced:
         """Train in a background thread until pause(), a stop, or no touch() for idle_timeout seconds.
 
         Training holds the lock for one slice (≈ slice_seconds) at a time, so a page that takes the lock to draw
-        waits at most that long, and drawing never stops training for longer than the drawing itself."""
+        waits at most that long, and drawing never stops training for longer than the drawing itself.
+        LimitError when MAX_TRAINING_SESSIONS runs of this server are training already."""
         self.touch()
         if self.playing or self.stopped:
             return
+        if _active_trainers() >= MAX_TRAINING_SESSIONS:
+            raise LimitError(f"{MAX_TRAINING_SESSIONS} sessions are training on this server right now, its cap. "
+                             "Press Step to train a few steps at a time, or Play again in a moment.")
         generation = self._generation
         self._window = (time.monotonic(), self._steps_now())
         self._worker = threading.Thread(target=self._train_in_background, args=(generation, slice_seconds, idle_timeout),
-                                        name="dlplay-trainer", daemon=True)
+                                        name=TRAINER_THREAD, daemon=True)
         self._worker.start()
 
     def pause(self) -> None:
@@ -132,6 +145,9 @@ class Paced:
         chunk = 1
         try:
             while self._generation == generation and not self.stopped:
+                if self._steps_now() >= MAX_STEPS:
+                    self.stop("finished", f"Stopped at {MAX_STEPS:,} steps, the most one run may train on this server.")
+                    break
                 if time.monotonic() - self._touched > idle_timeout:
                     break  # the page is gone (tab closed, another page): don't train for nobody
                 with self._lock:

@@ -14,6 +14,7 @@ from torch import nn
 from dlplay.optim.factory import OptimizerConfig, make_optimizer
 from dlplay.training.early_stopping import EarlyStopping
 from dlplay.training.history import History
+from dlplay.training.limits import check_run_size
 from dlplay.training.pacing import Paced
 
 TASKS = ("classification", "binary", "regression")
@@ -63,6 +64,7 @@ class TrainingRun(Paced):
             raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
         if len(X_train) == 0:
             raise ValueError("the training set is empty")
+        check_run_size(sum(p.numel() for p in model.parameters()), len(X_train), (config or RunConfig()).batch_size)
         self.config = config or RunConfig()
         self.device = torch.device(device)
         self.task = task

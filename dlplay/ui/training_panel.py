@@ -8,6 +8,7 @@ from typing import Protocol
 import streamlit as st
 
 from dlplay.device import device_label
+from dlplay.training.limits import LimitError
 from dlplay.ui.model_file import model_file_controls
 
 
@@ -41,10 +42,15 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
     run_key, signature_key, playing_key = _keys(key)
     state = st.session_state
     if run_key not in state or state.get(signature_key) != signature:
+        try:
+            fresh = build()
+        except LimitError as error:  # a setting beyond this server's per-session caps: say which, keep the old run
+            st.error(str(error), icon="🚧")
+            st.stop()
         if run_key in state:
             state[run_key].pause()
             st.info("🔄 You changed the model or the data, so training starts again from fresh weights.")
-        state[run_key] = build()
+        state[run_key] = fresh
         state[signature_key] = signature
         state[playing_key] = False
     return state[run_key]
@@ -77,8 +83,11 @@ def training_panel(
     where = device_label(getattr(run, "device", None) or device or "cpu")
 
     def play() -> None:
-        state[playing_key] = True
-        state[run_key].play()
+        try:
+            state[run_key].play()
+            state[playing_key] = True
+        except LimitError as error:  # the server is training for as many sessions as it may
+            state[f"{key}__limit"] = str(error)
 
     def pause() -> None:
         state[playing_key] = False
@@ -106,7 +115,11 @@ def training_panel(
         if current.stopped:  # it stopped by itself (diverged, finished, failed): redraw the controls and say why
             state[playing_key] = False
             st.rerun()
-        current.play()  # keeps the background thread alive (it stops when nobody has looked for a few seconds)
+        try:
+            current.play()  # keeps the background thread alive (it stops when nobody has looked for a few seconds)
+        except LimitError as error:
+            state[playing_key], state[f"{key}__limit"] = False, str(error)
+            st.rerun()
         view(current)
 
     @st.fragment(key=f"{key}__panel")
@@ -123,6 +136,8 @@ def training_panel(
         with c[4]:
             model_file_controls(key, run_key)
         c[5].caption(_status_line(current, playing))
+        if limit := state.pop(f"{key}__limit", None):
+            st.warning(limit, icon="🚦")
         _show_messages(current)
         if playing:
             live()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +11,14 @@ from collections.abc import Callable, Iterator
 from dlplay.training.limits import MAX_STEPS, MAX_TRAINING_SESSIONS, LimitError
 
 TRAINER_THREAD = "dlplay-trainer"  # the name of every background training thread
+
+
+def _lower_priority(niceness: int = 5) -> None:
+    """Make this thread yield the CPU to the server's interactive threads (Linux: per-thread nice; elsewhere a no-op).
+
+    Why: on a busy machine a click on any session's page waits for a core; training can wait a little longer."""
+    with contextlib.suppress(AttributeError, OSError, PermissionError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 def _active_trainers() -> int:
@@ -142,6 +151,7 @@ class Paced:
         return int(getattr(self, "steps", 0))
 
     def _train_in_background(self, generation: int, slice_seconds: float, idle_timeout: float) -> None:
+        _lower_priority()
         chunk = 1
         try:
             while self._generation == generation and not self.stopped:

@@ -10,6 +10,9 @@ from dlplay.lessons.cnn.figures_conv import DIVERGING, image_axes, image_trace
 from dlplay.viz.spec import FONT, Spec, axis, figure, label
 
 COLORS = ("#1f77b4", "#ff7f0e")  # CNN, MLP
+# Low heat is transparent, so the picture shows through where nothing drove the answer.
+HEAT = [[0.0, "rgba(255, 230, 0, 0)"], [0.3, "rgba(255, 190, 0, 0.25)"], [0.65, "rgba(255, 110, 0, 0.6)"],
+        [1.0, "rgba(220, 0, 0, 0.85)"]]
 
 
 def tile(maps: np.ndarray, ncols: int, pad: int = 1, fill: float = np.nan) -> np.ndarray:
@@ -85,8 +88,8 @@ def probability_figure(probs: np.ndarray, names: list[str], title: str = "Class 
 def heat_figure(x: np.ndarray, heat: np.ndarray, title: str) -> Spec:
     """The input (C, H, W) with a heat map (H, W) in [0, 1] laid over it, half transparent."""
     h, w = heat.shape
-    data = [image_trace(x), dict(type="heatmap", z=heat, colorscale="Inferno", zmin=0, zmax=1, opacity=0.55,
-                                  colorbar=dict(thickness=12), hovertemplate="%{z:.2f}<extra></extra>")]
+    data = [image_trace(x), dict(type="heatmap", z=heat, colorscale=HEAT, zmin=0, zmax=1, colorbar=dict(thickness=12),
+                                  hovertemplate="%{z:.2f}<extra></extra>")]
     return figure(data, title=label(title), font=FONT, height=380, margin=dict(l=10, r=10, t=50, b=10), showlegend=False,
                   uirevision="cnn-heat", **image_axes(h, w))
 

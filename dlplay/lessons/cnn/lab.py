@@ -27,7 +27,7 @@ class LabConfig:
     """The lab's settings; the defaults are the page's defaults (small and quick: ≥ 97 % on digits in seconds)."""
 
     dataset: str = IMAGE_DATASETS[0]  # one of LAB_DATASETS
-    n_train: int = 6000  # training images (real sets: a seeded subsample)
+    n_train: int = 3000  # training images (real sets: a seeded subsample); 3000 digits reach 97 % as fast as 6000
     n_test: int = 1000  # held-out images: validation curves, confusion matrix, mistakes
     width: int = 8  # channels of the first conv block; each block doubles it (32 is the curriculum's 32-64-128)
     blocks: int = 3  # conv blocks, each Conv → ReLU → MaxPool(2) (the curriculum has 3)

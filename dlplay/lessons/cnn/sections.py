@@ -278,7 +278,8 @@ def evaluation_section(data: ImageData) -> None:
     run = st.session_state.get("cnn__run")
     st.button("↻ Evaluate the current model", key="cnn_eval")
     if run is None or run.steps == 0:
-        st.info("The model has not trained yet: press **▶ Play** or **⏭ Step** above, then evaluate.", icon="ℹ️")
+        st.info("The model had not trained when this was drawn: press **▶ Play** or **⏭ Step** above, then "
+                "**↻ Evaluate the current model**.", icon="ℹ️")
         return
     with run.locked():
         logits = run.predict(data.X_test)

@@ -91,12 +91,13 @@ def test_step_trains_each_panel(at):
 def test_learning_rates_apply_live_and_length_extremes_rebuild(at):
     open_tab(at, "🏁 The race · gates")
     race = _run(at, "rnn_race")
-    at.select_slider(key="rnn_race_lr").set_value(1e-2).run()
-    assert _run(at, "rnn_race") is race and all(r.lr == 1e-2 for r in race.runs.values())
+    at.select_slider(key="rnn_race_lr").set_value(3e-3).run()
+    assert _run(at, "rnn_race") is race and all(r.lr == 3e-3 for r in race.runs.values())
     for length in (100, 6):
         at.slider(key="rnn_race_len").set_value(length).run()
         assert not at.exception
         assert _run(at, "rnn_race").runs["GRU"].X_train.shape[1] == length
+        assert f"At T = {length}" in _texts(at.info)  # what to expect at either end of the range
     assert any("fresh weights" in i.value for i in at.info)
     at.selectbox(key="rnn_race_task").set_value("Copy memory").run()
     assert not at.exception and _run(at, "rnn_race").runs["LSTM"].y_train.shape[1] == 3

@@ -98,6 +98,14 @@ def test_race_lengths_are_bounded_and_lr_is_live():
     assert race.chance_level("Copy memory") == 0.25 and 0.1 < race.chance_level("Adding problem") < 0.3
 
 
+def test_length_notes_at_the_ends_of_the_range():
+    assert "every cell can learn" in race.length_note(race.RaceSetup(seq_len=6))
+    assert race.length_note(race.RaceSetup(seq_len=30)) is None
+    assert "slower" in race.length_note(race.RaceSetup(seq_len=100))
+    assert "Delay 0" in race.length_note(race.RaceSetup(task="Copy memory", seq_len=6))
+    assert "plateau" in race.length_note(race.RaceSetup(task="Copy memory", seq_len=100))
+
+
 def test_an_lstm_learns_the_short_adding_problem():
     group = race.build_race(race.RaceSetup(seq_len=8, hidden_size=16, lr=1e-2, n_train=512, n_val=128))
     lstm = group.runs["LSTM"]

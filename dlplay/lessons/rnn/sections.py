@@ -147,6 +147,9 @@ def gradients_section(seed: int) -> None:
                                bind="query-params", help="Wₕₕ of the fresh models multiplied by this after PyTorch's init.")
     hidden = c[2].select_slider("Hidden units", [8, 16, 32, 64], 32, key="rnn_grad_hidden", bind="query-params")
     setup = bptt.BPTTSetup(seq_len, hidden, scale, seed)
+    if seq_len <= 3:
+        st.info(f"With T = {seq_len} the gradient goes back only {seq_len - 1} step(s): nothing has had time to vanish "
+                "yet. Lengthen the sequence to see the slope.", icon="📏")
     profiles, by_length = _profiles(setup)
     if source.startswith("the race"):
         found = _race_profiles()
@@ -187,10 +190,14 @@ def race_controls(seed: int) -> race.RaceSetup:
     seq_len = c[1].slider("Sequence length T", race.MIN_LEN, race.MAX_LEN, d.seq_len, key="rnn_race_len", bind="query-params",
                           help="How far back the first piece of information lies.")
     hidden = c[2].select_slider("Hidden units", [8, 16, 32, 64], d.hidden_size, key="rnn_race_hidden", bind="query-params")
-    lr = c[3].select_slider("Learning rate (live)", [3e-4, 1e-3, 3e-3, 1e-2, 3e-2], d.lr, key="rnn_race_lr",
+    lr = c[3].select_slider("Learning rate (live)", [1e-3, 3e-3, 1e-2, 3e-2], d.lr, key="rnn_race_lr",
                             bind="query-params")
     clip = c[4].select_slider("Clip max_norm (0 = off)", [0.0, 0.5, 1.0, 5.0], d.clip, key="rnn_race_clip", bind="query-params")
-    return race.bounded(race.RaceSetup(task=task, seq_len=seq_len, hidden_size=hidden, lr=lr, clip=clip, seed=seed))
+    setup = race.bounded(race.RaceSetup(task=task, seq_len=seq_len, hidden_size=hidden, lr=lr, clip=clip, seed=seed))
+    note = race.length_note(setup)
+    if note:
+        st.info(note, icon="📏")
+    return setup
 
 
 def render_race(group) -> None:

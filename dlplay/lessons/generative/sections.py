@@ -39,7 +39,7 @@ BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]
 VAE_LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2]
 GAN_LRS = [1e-5, 3e-5, 1e-4, 2e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
 IMG_LRS = [1e-5, 3e-5, 1e-4, 2e-4, 3e-4, 1e-3, 3e-3, 1e-2, 0.1, 1.0]
-SLOW_EVERY = 1.0  # seconds between rebuilds of the heavy live figures while playing
+SLOW_EVERY = 2.0  # seconds between rebuilds of the heavy live figures while playing (they hold the run's lock)
 COLLAPSE_AFTER = 200  # steps before unused latent dimensions are reported
 CATCH_UP_LIMIT = 60.0  # seconds the comparison trains the run that is behind, at most
 
@@ -193,7 +193,7 @@ def render_vae(run: VaeRun, data: GenData) -> None:
     plot(views.point, key="gen_fig_vae_point", container=left)
     with mid:
         st.markdown(f"**The reparameterization trick** on test image {pick} ({data.classes[int(data.y_test[pick])]})")
-        st.dataframe(views.reparam.style.format("{:.3f}"), width="stretch")
+        st.dataframe(views.reparam.round(3), width="stretch")
         st.button("🎲 New ε", key="gen_vae_eps", on_click=_bump, args=("gen_vae_eps_seed",),
                   help="Draw another ε: z moves around μ by σ·ε, and its decoding changes a little.")
     plot(views.reparam_images, key="gen_fig_vae_reparam", container=right)

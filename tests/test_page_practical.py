@@ -131,14 +131,26 @@ class Payload:
 def test_uploads_malicious_foreign_and_good(at):
     at.radio(key="prac_dep_source").set_value(sections.DEPLOY_SOURCES[2]).run()
     _no_exception(at)
-    at.get("file_uploader")[0].upload("evil.pt", _saved({"state_dict": Payload()})).run()
+    at.file_uploader(key="prac_upload").upload("evil.pt", _saved({"state_dict": Payload()})).run()
     _no_exception(at)
-    assert any("Refused" in e.value for e in at.error)
-    at.get("file_uploader")[0].upload("notes.pt", b"just some text").run()
+    assert any("Refused" in e.value and "system" in e.value for e in at.error)
+    at.file_uploader(key="prac_upload").upload("notes.pt", b"just some text").run()
     assert any("not a PyTorch file" in e.value for e in at.error)
-    at.get("file_uploader")[0].upload("tiny.pt", _saved(ColourNet(num_classes=3, width=4).state_dict())).run()
+    at.file_uploader(key="prac_upload").upload("tiny.pt", _saved(ColourNet(num_classes=3, width=4).state_dict())).run()
     _no_exception(at)
     assert not at.error and any("ColourNet(num_classes=3, width=4)" in c.value for c in at.caption)
+
+
+def test_a_checkpoint_saved_by_the_race_is_deployed_member_by_member(at):
+    from dlplay.training.checkpoint import save_checkpoint
+
+    race = at.session_state[sections.RACE_KEY]
+    at.file_uploader(key="prac_upload").upload("race.pt", save_checkpoint(race, page="practical")).run()
+    _no_exception(at)
+    assert at.selectbox(key="prac_upload_member").options == ["frozen", "fine-tuned", "from scratch"]
+    at.selectbox(key="prac_upload_member").set_value("from scratch").run()
+    _no_exception(at)
+    assert not at.error and any("ColourNet(num_classes=5, width=8)" in c.value for c in at.caption)
 
 
 def test_resnet18_without_weights_says_so_and_keeps_the_race(at):

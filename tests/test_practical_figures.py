@@ -74,8 +74,8 @@ def test_format_range_figure_spans_each_formats_range_and_marks_the_value():
     half_normal = [t for t in fig.data if t.type == "bar" and t.y == ("float16",) and t.name == "normal"][0]
     assert half_normal.base[0] == pytest.approx(math.log10(2.0**-14))
     assert half_normal.base[0] + half_normal.x[0] == pytest.approx(math.log10(65504))
-    assert fig.data[-1].x == (math.log10(70000.0),) * 2
-    assert len(format_range_figure(0.0).data) == 6  # no mark for 0
+    assert fig.layout.shapes[0].x0 == fig.layout.shapes[0].x1 == math.log10(70000.0)
+    assert len(fig.data) == 6 and not format_range_figure(0.0).layout.shapes  # no mark for 0
 
 
 def test_gradient_histogram_shifts_by_the_scale():
@@ -103,3 +103,12 @@ def test_onnx_graph_figure_draws_every_node_and_edge():
 def test_latency_figure_in_milliseconds():
     fig = latency_figure({"eager PyTorch": 0.002, "ONNX Runtime": 0.0005}, batch=8)
     assert list(fig.data[0].y) == [2.0, 0.5] and "batch of 8" in fig.layout.title.text
+
+
+def test_onnx_graph_wraps_long_chains_into_bands():
+    nodes = [GraphNode(f"op{i}", "op", "", i, 0.0) for i in range(5)]
+    graph = OnnxGraph(nodes=nodes, edges=[(i, i + 1, "t") for i in range(4)])
+    xs, ys = figures.onnx_graph_layout(graph, per_line=2)
+    assert xs == [0, 1, 0, 1, 0] and ys == [0, 0, 2, 2, 4]
+    fig = onnx_graph_figure(graph, per_line=2)
+    assert list(fig.layout.yaxis.range) == [5, -1]  # first band on top

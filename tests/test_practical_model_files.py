@@ -170,3 +170,21 @@ def test_an_unknown_architecture_lists_its_keys():
     with pytest.raises(ModelFileError, match="encoder.weight") as caught:
         rebuild({"encoder.weight": torch.zeros(2, 2)})
     assert caught.value.kind == "unknown"
+
+
+def test_a_training_panel_checkpoint_loads_each_of_its_models():
+    from dlplay.lessons.practical.transfer import TransferConfig, build_race, make_target_data
+    from dlplay.training.checkpoint import save_checkpoint
+
+    backbone = seeded_init_(ColourNet(num_classes=5, width=4), 0)
+    race = build_race(TransferConfig(max_steps=2), backbone, lambda n: ColourNet(num_classes=n, width=4),
+                      make_target_data(n_val_per_class=2))
+    race.step(2)
+    data = save_checkpoint(race, page="practical", settings={"prac_labels": "5"})
+    models, metadata = model_files.read_state_dicts(data)
+    assert list(models) == ["frozen", "fine-tuned", "from scratch"] and metadata["page"] == "practical"
+    loaded = load_model_file(data, "from scratch")
+    assert loaded.architecture == "ColourNet(num_classes=5, width=4)"
+    _same_outputs(race.runs["from scratch"].model, loaded.model, (3, 32, 32))
+    with pytest.raises(ModelFileError, match="no model named"):
+        load_model_file(data, "nope")

@@ -242,3 +242,18 @@ def test_resnet18_loads_cached_weights(tmp_path, monkeypatch):
     torch.testing.assert_close(model.state_dict()["layer4.1.conv2.weight"], weights["layer4.1.conv2.weight"])
     race_models = transfer_models(model, lambda n: torchvision.models.resnet18(num_classes=n), 5, seed=0)
     assert trainable_parameters(race_models["frozen"]) == 512 * 5 + 5
+
+
+def test_resnet18_download_failure_is_a_message(tmp_path, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    from dlplay.lessons.practical import torchvision_backbone
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    model, message = torchvision_backbone.pretrained_resnet18(download=True)
+    assert model is None and "Could not load" in message and "Name or service not known" in message

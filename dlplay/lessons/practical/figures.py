@@ -16,11 +16,18 @@ COLORS = qualitative.D3
 WAY_COLORS = {"frozen": COLORS[0], "fine-tuned": COLORS[1], "from scratch": COLORS[7]}
 MAX_POINTS = 300  # points per live curve
 LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1}
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0}  # for long names
 
 
 def _layout(title: str, x_title: str, y_title: str, height: int = 340, **extra) -> dict:
     return {"title": label(title), "xaxis": axis(x_title), "yaxis": axis(y_title), "height": height, "font": FONT,
             "margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "legend": LEGEND, "uirevision": "keep", **extra}
+
+
+def _empty_note(layout: dict, text: str) -> None:
+    """A centred note on a chart with no data yet."""
+    layout.setdefault("annotations", []).append({"text": text, "showarrow": False, "xref": "paper", "yref": "paper",
+                                                 "x": 0.5, "y": 0.5, "font": {"size": 15, "color": "#888888"}})
 
 
 def _line(x, y, name: str, color: str, **style) -> dict:
@@ -36,10 +43,13 @@ def race_accuracy_figure(histories: dict[str, History], names: dict[str, str]) -
         color = WAY_COLORS.get(way, COLORS[3])
         if h.eval_step:
             x, y = downsample(h.eval_step, h.val_acc, MAX_POINTS)
-            traces.append(_line(x, y, f"{names.get(way, way)} · validation", color))
+            traces.append(_line(x, y, f"{names.get(way, way)} · validation", color, mode="lines+markers",
+                                marker={"size": 5}))
             x, y = downsample(h.eval_step, h.train_acc, MAX_POINTS)
             traces.append(_line(x, y, "train", color, width=1.5, line={"dash": "dot"}, showlegend=False))
-    layout = _layout("Accuracy on held-out target images (dotted: on the labelled ones)", "optimizer step", "accuracy")
+    layout = _layout("Accuracy on held-out target images (dotted: on the labelled ones)", "optimizer step", "accuracy",
+                     height=400, legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 110
     layout["yaxis"].update(range=[0, 1.02], tickformat=".0%")
     return figure(traces, **layout)
 
@@ -50,8 +60,11 @@ def race_loss_figure(histories: dict[str, History], names: dict[str, str]) -> di
     for way, h in histories.items():
         if h.eval_step:
             x, y = downsample(h.eval_step, h.val_loss, MAX_POINTS)
-            traces.append(_line(x, y, names.get(way, way), WAY_COLORS.get(way, COLORS[3])))
-    return figure(traces, **_layout("Validation loss", "optimizer step", "cross-entropy"))
+            traces.append(_line(x, y, names.get(way, way), WAY_COLORS.get(way, COLORS[3]), mode="lines+markers",
+                                marker={"size": 5}))
+    layout = _layout("Validation loss", "optimizer step", "cross-entropy", height=400, legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 110
+    return figure(traces, **layout)
 
 
 def sweep_figure(labels: tuple[int, ...], accuracy: dict[str, list[float]], names: dict[str, str], steps: int) -> dict:
@@ -115,6 +128,8 @@ def cost_figure(rows: list[dict], memory_key: str) -> dict:
     layout = _layout("Cost per step", "", "", height=320)
     layout.update(xaxis=axis("time per step (median of recent steps)", domain=[0, 0.45]),
                   yaxis=axis("ms"), xaxis2=axis(memory_key, domain=[0.55, 1]), yaxis2=axis("MB", anchor="x2"))
+    if not any(math.isfinite(r["ms per step"]) for r in rows):
+        _empty_note(layout, "press Play or Step to measure")
     return figure([bars([r["ms per step"] for r in rows], "", "{:.1f} ms"),
                    bars([r[memory_key] for r in rows], "2", "{:.1f} MB")], **layout)
 
@@ -134,13 +149,16 @@ def format_range_figure(value: float | None = None) -> dict:
         traces.append({"type": "bar", "orientation": "h", "y": [name], "x": [high - normal], "base": [normal],
                        "marker": {"color": color}, "name": "normal", "showlegend": i == 0, "legendgroup": "normal",
                        "hovertemplate": f"{name} normal numbers: 1e{normal:.1f} … 1e{high:.1f}<extra></extra>"})
-    layout = _layout("Positive numbers each format can hold (log₁₀ scale)", "log₁₀ of the magnitude", "", height=300,
-                     barmode="overlay")
+    layout = _layout("Positive numbers each format can hold (log₁₀ scale)", "log₁₀ of the magnitude", "", height=320,
+                     barmode="overlay", legend=LEGEND_BELOW)
+    layout["margin"]["b"] = 90
     layout["yaxis"].update(autorange="reversed")
     if value is not None and value != 0 and math.isfinite(value):
         x = math.log10(abs(value))
-        traces.append({"type": "scatter", "mode": "lines", "x": [x, x], "y": [-0.5, 2.5], "name": f"|{value:g}|",
-                       "line": {"color": "black", "width": 3, "dash": "dash"}})
+        layout["shapes"] = [{"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper",
+                             "line": {"color": "black", "width": 3, "dash": "dash"}}]
+        layout["annotations"] = [{"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                                  "text": f"|{value:g}|", "font": {"size": 14}}]
     return figure(traces, **layout)
 
 
@@ -164,19 +182,29 @@ def gradient_histogram_figure(census: GradientCensus, bins: int = 60) -> dict:
              ("float16 max", math.log10(half.max), "red"))
     shapes = [{"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper", "line": {"color": c, "dash": "dash"}}
               for _, x, c in marks]
-    annotations = [{"x": x, "y": 1, "yref": "paper", "text": text, "showarrow": False, "textangle": -90, "xanchor": "right",
-                    "yanchor": "top", "font": {"size": 12, "color": c}} for text, x, c in marks]
+    annotations = [{"x": x, "y": 1, "yref": "paper", "text": text, "showarrow": False, "yanchor": "bottom",
+                    "font": {"size": 12, "color": c}} for text, x, c in marks]
     layout = _layout("Where this model's gradient entries fall, without and with loss scaling", "log₁₀ |gradient|",
-                     "share of entries", height=360, barmode="overlay", shapes=shapes, annotations=annotations)
+                     "share of entries", height=380, barmode="overlay", shapes=shapes, annotations=annotations,
+                     legend={"x": 0.01, "y": 0.97, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"})
+    layout["margin"]["t"] = 80
     layout["yaxis"].update(tickformat=".0%")
     return figure(traces, **layout)
 
 
 # ----- deployment ----------------------------------------------------------------------------------------------------
-def onnx_graph_figure(graph: OnnxGraph) -> dict:
-    """The ONNX graph left to right: one marker per operator (hover for tensors, weights, attributes), lines for tensors."""
-    xs = [float(n.layer) for n in graph.nodes]
-    ys = [float(n.row) for n in graph.nodes]
+def onnx_graph_layout(graph: OnnxGraph, per_line: int = 12) -> tuple[list[float], list[float]]:
+    """(x, y) of each node: columns by depth, wrapped every `per_line` columns into bands read like lines of text."""
+    span = 2 * max((abs(n.row) for n in graph.nodes), default=0) + 2  # a band's height: its widest column plus a gap
+    xs = [float(n.layer % per_line) for n in graph.nodes]
+    ys = [(n.layer // per_line) * span + n.row for n in graph.nodes]
+    return xs, ys
+
+
+def onnx_graph_figure(graph: OnnxGraph, per_line: int = 12) -> dict:
+    """The ONNX graph left to right, wrapped into bands: one marker per operator (hover for tensors, weights,
+    attributes), lines for the tensors between them."""
+    xs, ys = onnx_graph_layout(graph, per_line)
     edge_x, edge_y = [], []
     for a, b, _ in graph.edges:
         edge_x += [xs[a], xs[b], None]
@@ -189,16 +217,17 @@ def onnx_graph_figure(graph: OnnxGraph) -> dict:
         {"type": "scatter", "mode": "lines", "x": edge_x, "y": edge_y, "hoverinfo": "skip", "showlegend": False,
          "line": {"color": "#999999", "width": 1.5}},
         {"type": "scatter", "mode": "markers+text", "x": xs, "y": ys, "text": [n.label for n in graph.nodes],
-         "textposition": ["top center" if i % 2 == 0 else "bottom center" for i in range(len(xs))],
+         "textposition": ["top center" if n.layer % 2 == 0 else "bottom center" for n in graph.nodes],
          "hovertext": [n.detail for n in graph.nodes], "hoverinfo": "text", "showlegend": False,
-         "marker": {"color": colors, "size": 16, "symbol": symbols, "line": {"color": "white", "width": 1}},
-         "textfont": {"size": 12}},
+         "marker": {"color": colors, "size": 18, "symbol": symbols, "line": {"color": "white", "width": 1}},
+         "textfont": {"size": 13}},
     ]
-    rows = max((abs(y) for y in ys), default=0)
-    layout = _layout(f"The ONNX graph: {sum(1 for n in graph.nodes if n.kind == 'op')} operators, opset {graph.opset} "
-                     "(hover a node for its tensors)", "", "", height=int(220 + 90 * rows * 2), hovermode="closest")
-    layout["xaxis"].update(visible=False)
-    layout["yaxis"].update(visible=False, range=[rows + 0.8, -rows - 0.8])
+    low, high = (min(ys, default=0) - 1, max(ys, default=0) + 1)
+    ops = sum(1 for n in graph.nodes if n.kind == "op")
+    layout = _layout(f"The ONNX graph: {ops} operators, opset {graph.opset}, {graph.n_weights:,} weights "
+                     "(hover a node for its tensors)", "", "", height=int(120 + 55 * (high - low)), hovermode="closest")
+    layout["xaxis"].update(visible=False, range=[-0.7, min(per_line, max(xs, default=0) + 1) - 0.3])
+    layout["yaxis"].update(visible=False, range=[high, low])
     return figure(traces, **layout)
 
 

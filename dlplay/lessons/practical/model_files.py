@@ -11,11 +11,13 @@ import torch
 from torch import nn
 
 from dlplay.lessons.practical.backbone import ColourNet
+from dlplay.training.checkpoint import FORMAT as CHECKPOINT_FORMAT
 
 ACCEPTED_FORMATS = (
+    "a file from a training panel's **Save** (a dlplay checkpoint: one state_dict per model it trains)",
     "`torch.save(model.state_dict(), path)`: a plain state_dict (parameter name → tensor)",
     "`torch.save({'state_dict': model.state_dict(), ...}, path)`: a dict holding one under 'state_dict' "
-    "(or 'model_state_dict'); other entries (architecture, config, metrics) are kept as metadata",
+    "(or 'model_state_dict'); its other entries are kept as metadata",
 )
 STATE_DICT_KEYS = ("state_dict", "model_state_dict")
 MAX_FILE_BYTES = 200 * 2**20  # a larger upload is refused before reading: dlplay's models are a few MB
@@ -51,8 +53,9 @@ def _refused_global(error: Exception) -> str:
     return match.group(1) if match else ""
 
 
-def read_state_dict(data: bytes) -> tuple[dict[str, torch.Tensor], dict]:
-    """(state_dict, metadata) from a file's bytes, loaded with weights_only=True: a pickle that would run code is refused."""
+def read_state_dicts(data: bytes) -> tuple[dict[str, dict[str, torch.Tensor]], dict]:
+    """({model name: state_dict}, metadata) from a file's bytes, loaded with weights_only=True: a pickle that would
+    run code is refused. A plain state_dict comes back under the name ""."""
     if len(data) > MAX_FILE_BYTES:
         raise ModelFileError("too_large", f"The file is {len(data) / 2**20:.0f} MB; this page reads model files up to "
                                           f"{MAX_FILE_BYTES / 2**20:.0f} MB.")
@@ -78,7 +81,19 @@ def read_state_dict(data: bytes) -> tuple[dict[str, torch.Tensor], dict]:
                                  "`torch.jit.load` reads it, but runs code from the file — use only files you trust.") from None
         detail = f"{type(error).__name__}: {text.splitlines()[0][:120]}" if text.strip() else type(error).__name__
         raise ModelFileError("not_pytorch", f"This is not a PyTorch file that `torch.load` can read ({detail}).") from None
-    return split_state_dict(obj)
+    return split_state_dicts(obj)
+
+
+def split_state_dicts(obj: object) -> tuple[dict[str, dict[str, torch.Tensor]], dict]:
+    """({name: state_dict}, metadata) of a loaded object: a dlplay checkpoint's models, or one state_dict under ""."""
+    if isinstance(obj, dict) and obj.get("format") == CHECKPOINT_FORMAT:
+        models = obj.get("models")
+        if not isinstance(models, dict) or not models:
+            raise ModelFileError("no_state_dict", "This dlplay checkpoint holds no model.")
+        metadata = {k: obj[k] for k in ("page", "link", "steps", "settings") if k in obj}
+        return {str(name): _tensors_only(state) for name, state in models.items()}, metadata
+    state_dict, metadata = split_state_dict(obj)
+    return {"": state_dict}, metadata
 
 
 def split_state_dict(obj: object) -> tuple[dict[str, torch.Tensor], dict]:
@@ -95,8 +110,8 @@ def split_state_dict(obj: object) -> tuple[dict[str, torch.Tensor], dict]:
                          "parameter names mapped to tensors, or a dict with a 'state_dict' entry.")
 
 
-def _tensors_only(state_dict: dict) -> dict[str, torch.Tensor]:
-    if not state_dict or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
+def _tensors_only(state_dict: object) -> dict[str, torch.Tensor]:
+    if not isinstance(state_dict, dict) or not state_dict or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
         raise ModelFileError("no_state_dict", "The file's 'state_dict' entry is not a mapping of names to tensors.")
     return dict(state_dict)
 
@@ -208,7 +223,16 @@ def _mismatch_summary(error: RuntimeError) -> str:
     return summary[:300]
 
 
-def load_model_file(data: bytes) -> LoadedModel:
-    """A dlplay model file's network, rebuilt and loaded, or a ModelFileError saying why not."""
-    state_dict, metadata = read_state_dict(data)
+def read_state_dict(data: bytes, member: str | None = None) -> tuple[dict[str, torch.Tensor], dict]:
+    """(state_dict, metadata) of one model of a file: `member` of a checkpoint with several (default: the first)."""
+    models, metadata = read_state_dicts(data)
+    name = member if member is not None else next(iter(models))
+    if name not in models:
+        raise ModelFileError("no_state_dict", f"The file holds no model named {name!r} (it holds {', '.join(models)}).")
+    return models[name], metadata
+
+
+def load_model_file(data: bytes, member: str | None = None) -> LoadedModel:
+    """A model file's network (one member of a checkpoint), rebuilt and loaded, or a ModelFileError saying why not."""
+    state_dict, metadata = read_state_dict(data, member)
     return rebuild(state_dict, metadata)

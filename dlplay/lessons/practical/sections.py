@@ -17,27 +17,10 @@ from torch import nn
 
 from dlplay.data.colour_images import make_colour_images
 from dlplay.lessons.practical import deployment as dep
+from dlplay.lessons.practical import figures as fig
+from dlplay.lessons.practical import number_formats as nf
 from dlplay.lessons.practical.backbone import SOURCE_CLASSES, TARGET_CLASSES, ColourNet, class_names, task_images
-from dlplay.lessons.practical.figures import (
-    cost_figure,
-    format_range_figure,
-    gradient_histogram_figure,
-    latency_figure,
-    onnx_graph_figure,
-    precision_loss_figure,
-    projection_figure,
-    race_accuracy_figure,
-    race_loss_figure,
-    sweep_figure,
-)
-from dlplay.lessons.practical.model_files import ACCEPTED_FORMATS, ModelFileError, load_model_file
-from dlplay.lessons.practical.number_formats import (
-    cast_rows,
-    format_rows,
-    gradient_census,
-    gradient_magnitudes,
-    scaling_rows,
-)
+from dlplay.lessons.practical.model_files import ACCEPTED_FORMATS, ModelFileError, load_model_file, read_state_dicts
 from dlplay.lessons.practical.onnx_graph import parse_onnx
 from dlplay.lessons.practical.precision import PrecisionConfig, build_precision_race, cpu_bfloat16_note, measurements
 from dlplay.lessons.practical.pretraining import PretrainConfig, cache_path, current_job, load_cached, start_pretraining
@@ -146,20 +129,19 @@ def _resnet_backbone() -> Backbone | None:
 
 def _tasks_figure(seed: int):
     def make():
-        X_s, y_s = task_images(SOURCE_CLASSES, 2, seed=seed)
-        X_t, y_t = task_images(TARGET_CLASSES, 2, seed=seed + 1)
-        X = torch.cat([X_s[y_s.argsort()], X_t[y_t.argsort()]])  # (20, 3, 32, 32): source then target
-        names = [class_names(SOURCE_CLASSES)[int(c)] for c in y_s.sort().values] + \
-                [class_names(TARGET_CLASSES)[int(c)] for c in y_t.sort().values]
-        return image_grid_figure(X, names, ncols=10, title="Top: the source task (pretraining) · bottom: the target task")
+        X_s, y_s = task_images(SOURCE_CLASSES, 1, seed=seed)  # one image per class
+        X_t, y_t = task_images(TARGET_CLASSES, 1, seed=seed + 1)
+        X = torch.cat([X_s[y_s.argsort()], X_t[y_t.argsort()]])  # (10, 3, 32, 32): source row, then target row
+        names = list(class_names(SOURCE_CLASSES)) + list(class_names(TARGET_CLASSES))
+        return image_grid_figure(X, names, ncols=5, title="Top: the source task (pretraining) · bottom: the target task")
     return _cached("prac_tasks_figure", seed, make)
 
 
 def _render_race(race) -> None:
     histories = {way: run.history for way, run in race.runs.items()}
     left, right = st.columns(2)
-    plot(race_accuracy_figure(histories, WAY_LABELS), key="prac_fig_race_acc", container=left)
-    plot(race_loss_figure(histories, WAY_LABELS), key="prac_fig_race_loss", container=right)
+    plot(fig.race_accuracy_figure(histories, WAY_LABELS), key="prac_fig_race_acc", container=left)
+    plot(fig.race_loss_figure(histories, WAY_LABELS), key="prac_fig_race_loss", container=right)
     rows = [{**r, "trainable parameters": f"{r['trainable parameters']:,} of {r['of all parameters']:,}",
              "train acc": _fmt(r["train acc"]), "val acc": _fmt(r["val acc"]), "best val acc": _fmt(r["best val acc"])}
             for r in results(race)]
@@ -167,9 +149,10 @@ def _render_race(race) -> None:
 
 
 def _render_sweep(sweep: LabelSweep) -> None:
-    plot(sweep_figure(sweep.config.labels, sweep.accuracy, WAY_LABELS, sweep.config.steps), key="prac_fig_sweep")
+    plot(fig.sweep_figure(sweep.config.labels, sweep.accuracy, WAY_LABELS, sweep.config.steps), key="prac_fig_sweep")
     current = sweep.current()
-    where = f"training {WAY_LABELS[current[1]].lower()} on {current[0]} labels per class" if current else "done"
+    where = (f"training {WAY_LABELS[current[1]].lower()} on {current[0]} label{'s' if current[0] > 1 else ''} per class"
+             if current else "done")
     st.caption(f"Run {min(sweep.job + 1, len(sweep.jobs))} of {len(sweep.jobs)} · {where}.")
 
 
@@ -218,7 +201,7 @@ def transfer_section(seed: int, device: torch.device) -> None:
         "pretrained backbone": feature_projection(backbone.model, data.X_val).numpy(),
         "same network, random weights": feature_projection(
             seeded_init_(backbone.make_scratch(data.num_classes), seed), data.X_val).numpy()})
-    plot(projection_figure(panels, data.y_val.numpy(), class_names(TARGET_CLASSES)), key="prac_fig_projection")
+    plot(fig.projection_figure(panels, data.y_val.numpy(), class_names(TARGET_CLASSES)), key="prac_fig_projection")
 
 
 def _normalized(data: TargetData, backbone: Backbone) -> TargetData:
@@ -230,8 +213,8 @@ def _render_precision(race) -> None:
     rows = measurements(race)
     cuda = race.device.type == "cuda"
     left, right = st.columns(2)
-    plot(cost_figure(rows, "CUDA peak (MB)" if cuda else "saved for backward (MB)"), key="prac_fig_cost", container=left)
-    plot(precision_loss_figure({name: run.history for name, run in race.runs.items()}), key="prac_fig_amp_loss",
+    plot(fig.cost_figure(rows, "CUDA peak (MB)" if cuda else "saved for backward (MB)"), key="prac_fig_cost", container=left)
+    plot(fig.precision_loss_figure({name: run.history for name, run in race.runs.items()}), key="prac_fig_amp_loss",
          container=right)
     fp32, amp = rows
     if not math.isnan(amp["speed vs float32"]):
@@ -272,15 +255,15 @@ def precision_section(seed: int, device: torch.device) -> None:
 @st.fragment
 def formats_section() -> None:
     """The three formats' ranges, and what a typed value becomes in each."""
-    rows = format_rows()
+    rows = nf.format_rows()
     table = pd.DataFrame([{**r, **{k: f"{r[k]:.3g}" for k in ("largest", "smallest normal", "smallest subnormal", "eps")}}
                           for r in rows])
     st.dataframe(table, hide_index=True)
     left, right = st.columns([2, 3])
     value = left.number_input("A value to store", value=70000.0, format="%g", key="prac_value", bind="query-params",
                               help="Try 70000 (beyond float16), 1e-8 (below it), 0.1 (not exact in any binary format).")
-    left.dataframe(pd.DataFrame([{**r, "stored": f"{r['stored']:.8g}"} for r in cast_rows(value)]), hide_index=True)
-    plot(format_range_figure(value), key="prac_fig_formats", container=right)
+    left.dataframe(pd.DataFrame([{**r, "stored": f"{r['stored']:.8g}"} for r in nf.cast_rows(value)]), hide_index=True)
+    plot(fig.format_range_figure(value), key="prac_fig_formats", container=right)
 
 
 @st.fragment
@@ -293,7 +276,7 @@ def scaling_section() -> None:
                            bind="query-params")
     s = c[2].select_slider("Loss scale", list(range(0, 33, 2)), 16, format_func=lambda k: f"2^{k}", key="prac_loss_scale",
                            bind="query-params", help="GradScaler starts at 2^16 = 65,536.")
-    rows = scaling_rows(10.0**a, 10.0**u, 2.0**s)
+    rows = nf.scaling_rows(10.0**a, 10.0**u, 2.0**s)
     st.dataframe(pd.DataFrame([{"run": r.label, "exact ∂L/∂w": f"{r.exact:.3g}", "w.grad after backward": f"{r.raw_grad:.4g}",
                                 "after unscaling": f"{r.grad:.4g}", "verdict": r.verdict} for r in rows]), hide_index=True)
     race = st.session_state.get(AMP_KEY)
@@ -304,9 +287,9 @@ def scaling_section() -> None:
 
     def census_and_figure():
         with race.locked():
-            magnitudes = gradient_magnitudes(run.model, run.X_val[:128], run.y_val[:128])
-        found = gradient_census(magnitudes, scale)
-        return found, gradient_histogram_figure(found)
+            magnitudes = nf.gradient_magnitudes(run.model, run.X_val[:128], run.y_val[:128])
+        found = nf.gradient_census(magnitudes, scale)
+        return found, fig.gradient_histogram_figure(found)
 
     census, figure = _cached("prac_census", (id(race), run.steps, scale), census_and_figure)
     plot(figure, key="prac_fig_census")
@@ -343,7 +326,10 @@ def _model_to_deploy(seed: int):
         return None
     data = upload.getvalue()
     try:
-        loaded = load_model_file(data)
+        models, _ = read_state_dicts(data)
+        member = None if len(models) == 1 else st.selectbox(
+            "Which model of the file", list(models), key="prac_upload_member", help="The file holds several models.")
+        loaded = load_model_file(data, member)
     except ModelFileError as error:
         st.error(str(error), icon="🚫")
         return None
@@ -388,15 +374,19 @@ def deployment_section(seed: int) -> None:
     if script is not None and script.note:
         st.caption(f"TorchScript, deprecated — PyTorch says: “{script.note}”")
     for column, artifact in zip(st.columns(4), report.artifacts.values()):
-        column.download_button(f"⬇️ {artifact.filename} ({artifact.size / 1024:,.0f} KB)", data=lambda a=artifact: a.data,
+        column.download_button(f"⬇️ {artifact.kind} · {artifact.size / 1024:,.0f} KB", data=lambda a=artifact: a.data,
                                file_name=artifact.filename, key=f"prac_download_{artifact.kind}", on_click="ignore",
                                width="stretch")
     st.caption(f"Exported and verified in {report.seconds:.1f} s.")
-    left, right = st.columns([3, 2])
     if result["graph"] is not None:
-        plot(onnx_graph_figure(result["graph"]), key="prac_fig_onnx", container=left)
-    plot(latency_figure(result["latency"], result["batch"]), key="prac_fig_latency", container=right)
+        plot(fig.onnx_graph_figure(result["graph"]), key="prac_fig_onnx")
+        has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+        if has_bn and "BatchNormalization" not in result["graph"].op_counts():
+            st.caption("No BatchNormalization node: in eval mode batch norm is a fixed affine map, and the exporter "
+                       "folded each one into the convolution before it.")
+    left, right = st.columns([2, 3])
+    plot(fig.latency_figure(result["latency"], result["batch"]), key="prac_fig_latency", container=left)
     if report.program_code:
-        with st.expander("🧾 The ExportedProgram's graph (`program.graph_module.code`)"):
-            st.code(report.program_code, language="python")
+        with right.expander("🧾 The ExportedProgram's graph (`program.graph_module.code`)", expanded=True):
+            st.code(report.program_code, language="python", height=300)
     show_code(deployment_code(architecture, tuple(X.shape[1:])))

@@ -35,10 +35,10 @@ class LabelSweep(Paced):
         self.jobs = [(k, way) for k in config.labels for way in WAYS]
         self.accuracy = {way: [math.nan] * len(config.labels) for way in WAYS}
         self.job = 0  # index of the job training now
-        self.run: TransferRun | None = None
         self.steps = 0  # optimizer steps over all jobs
         self.status, self.message = "ready", ""
         self.last_rate = 0.0
+        self.run: TransferRun = self._start_job()  # the job training now (the last one once finished)
         self._init_pacing()
 
     @property
@@ -46,9 +46,9 @@ class LabelSweep(Paced):
         return self.status != "ready"
 
     @property
-    def model(self) -> nn.Module | None:
+    def model(self) -> nn.Module:
         """The network of the job training now (or the last one)."""
-        return self.run.model if self.run is not None else None
+        return self.run.model
 
     @property
     def total_steps(self) -> int:
@@ -71,8 +71,6 @@ class LabelSweep(Paced):
         with self._lock:
             start, taken = time.perf_counter(), 0
             while taken < n and not self.stopped:
-                if self.run is None:
-                    self.run = self._start_job()
                 before = self.run.steps
                 self.run.step(min(n - taken, self.config.steps - self.run.steps))
                 taken += self.run.steps - before
@@ -89,11 +87,11 @@ class LabelSweep(Paced):
         if self.run.status == "diverged":
             self.message = f"{way} at {k} labels per class diverged: {self.run.message}"
         self.job += 1
-        self.run = None if self.job < len(self.jobs) else self.run
-        if self.job >= len(self.jobs):
+        if self.job < len(self.jobs):
+            self.run = self._start_job()
+        else:
             self.status = "finished"
             self.message = f"Sweep finished: {len(self.jobs)} runs of {self.config.steps} steps."
 
     def throughput(self) -> tuple[float, float]:
-        batch = self.run.batch_size if self.run is not None else 0
-        return self.last_rate, self.last_rate * batch
+        return self.last_rate, self.last_rate * self.run.batch_size

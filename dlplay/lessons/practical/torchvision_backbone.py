@@ -27,12 +27,24 @@ def pretrained_resnet18(download: bool = False) -> tuple[nn.Module | None, str]:
         return None, (f"resnet18's ImageNet weights are not in torch's cache ({path}). Downloading them needs the "
                       "network (≈ 45 MB); the embedded backbone works offline.")
     try:
+        if not path.is_file():
+            _reachable(ResNet18_Weights.DEFAULT.url)
         model = resnet18(weights=ResNet18_Weights.DEFAULT)  # reads the cache, or downloads into it
     except Exception as error:  # noqa: BLE001 — no network, a damaged file…: said plainly, the page goes on
         reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
         return None, (f"Could not load resnet18's ImageNet weights ({type(error).__name__}: {reason}). "
                       "The embedded backbone works offline.")
     return model.eval(), ""
+
+
+def _reachable(url: str, timeout: float = 5.0) -> None:
+    """Raise (URLError, TimeoutError) unless the download server answers within `timeout` seconds.
+
+    Why: torch.hub downloads without a timeout, so behind a firewall that drops packets the page would hang."""
+    import urllib.request
+
+    with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+        pass
 
 
 def imagenet_normalize(X: torch.Tensor) -> torch.Tensor:

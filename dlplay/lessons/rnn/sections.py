@@ -55,6 +55,9 @@ def throttled(name: str, run, build, every: float = SLOW_EVERY, playing_key: str
 
 def chart(where, spec: dict, key: str) -> None:
     """Draw a figure spec, with a note in place of the curves before there are any (plotly refuses a figure without data)."""
+    for trace in spec["data"]:
+        if trace.get("mode") == "lines" and len(trace.get("x", ())) < 3:
+            trace["mode"] = "lines+markers"  # a curve of one evaluation would otherwise be invisible
     if not spec["data"]:
         spec["data"] = [dict(type="scatter", x=[], y=[], showlegend=False)]
         spec["layout"]["annotations"] = [*spec["layout"].get("annotations", []), dict(

@@ -45,7 +45,7 @@ def build_sentiment_run(setup: SentimentSetup, device: torch.device | str = "cpu
     n = setup.n_train
     model = seeded_init_(LSTMModel(vocab.size, setup.embed_dim, setup.hidden_dim, len(SENTIMENTS), cell=setup.cell,
                                    pad_idx=WordVocab.PAD), setup.seed)
-    config = RunConfig(batch_size=setup.batch_size, eval_every=25, eval_samples=setup.n_val, seed=setup.seed)
+    config = RunConfig(batch_size=setup.batch_size, eval_every=50, eval_samples=min(setup.n_val, 256), seed=setup.seed)
     run = SentimentRun(model, X[:n], labels[:n], X[n:], labels[n:], optimizer=_adam(setup.lr), config=config, device=device)
     run.vocab, run.val_sentences = vocab, sentences[n:]
     return run

@@ -39,6 +39,7 @@ from dlplay.lessons.training_networks.losses import (
     regression_curves,
 )
 from dlplay.optim.factory import OPTIMIZERS
+from dlplay.training.limits import MAX_BATCH_SIZE
 from dlplay.training.run import TrainingRun
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
@@ -50,7 +51,7 @@ LOGIT_SPAN = (-8.0, 8.0)  # the cross-entropy curve's axis: the true class's log
 TRAIN_SIZES = [1000, 3000, 6000, 12000]
 HIDDEN_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-BATCH_SIZES = [1, 8, 32, 64, 128, 512, 2048, 8192]
+BATCH_SIZES = [b for b in (1, 8, 32, 64, 128, 512, 2048, 8192) if b <= MAX_BATCH_SIZE]  # within the server's cap
 TARGET_ACC = 0.97  # the accuracy the lab reports reaching
 GALLERY = 24  # misclassified images shown
 RUN_KEY = "tn"  # the training panel's key: the run lives in st.session_state["tn__run"]

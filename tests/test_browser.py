@@ -172,3 +172,26 @@ def test_play_trains_live_and_pause_stops_quickly(server_url, browser, name, url
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+def test_presenter_mode_from_a_link_and_a_share_link_that_reproduces_the_setup(server_url, browser):
+    """A teacher's link opens in presenter mode; Share gives the address with the settings changed on the page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    try:
+        page.goto(f"{server_url}/nn-fundamentals?present=1&nn_layers=3", timeout=60_000)
+        wait_until_idle(page)
+        assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0, "the sidebar should be closed"
+        assert page.get_by_text("The PyTorch code for these settings").count() == 0, "code panels are hidden"
+        assert page.locator('input[aria-label="Layer 3"]').count() == 1, "the link's settings apply"
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "presenter-nn-fundamentals.png"), full_page=True)
+
+        page.goto(f"{server_url}/activation-functions", timeout=60_000)
+        wait_until_idle(page)
+        page.get_by_role("button", name="🔗 Share this setup").click()
+        wait_until_idle(page)
+        shared = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first.inner_text()
+        assert shared.startswith(server_url) and "/activation-functions" in shared
+    finally:
+        page.close()

@@ -4,15 +4,18 @@ train through Step, settings rebuild or apply live, and bad input gets a message
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 from spec_check import check
 from streamlit.testing.v1 import AppTest
+from test_pages_fuzz import randomize
 
 PAGE = str(Path(__file__).resolve().parent.parent / "chapters" / "attention.py")
 LAB, LM = "att_lab__run", "att_lm__run"
+TABS = ["① Self-attention, stepped", "② Many heads", "③ Position", "④ Watch attention form", "⑤ A tiny language model"]
 
 
 def ok(app: AppTest) -> AppTest:
@@ -24,6 +27,12 @@ def ok(app: AppTest) -> AppTest:
 def at() -> AppTest:
     """One rendered page, shared by the tests in order (each leaves the page in a valid state)."""
     return ok(AppTest.from_file(PAGE, default_timeout=120).run())
+
+
+def open_tab(app: AppTest, number: int) -> AppTest:
+    """Open tab ① … ⑤ (lazy tabs: only the open one runs)."""
+    app.session_state["att_tab"] = TABS[number - 1]
+    return ok(app.run())
 
 
 def chart(app: AppTest, key: str):
@@ -40,22 +49,27 @@ def texts(app: AppTest, kind: str) -> str:
     return " ".join(e.value for e in getattr(app, kind))
 
 
-def test_renders_every_section_without_a_warning(at):
+def keys(app: AppTest) -> list[str]:
+    return [c.proto.id for c in app.get("plotly_chart")]
+
+
+def test_opens_on_the_lab_and_every_tab_renders_without_a_warning(at):
     assert at.title[0].value.endswith("Attention and Transformers")
-    assert [h.value for h in at.header] == ["1 · Self-attention, stepped", "2 · Many heads", "3 · Position",
-                                            "4 · Watch attention form", "5 · A tiny language model"]
-    keys = [c.proto.id for c in at.get("plotly_chart")]
-    for key in ("att_fig_s_weights", "att_fig_h_heads", "att_fig_p_similarity", "att_fig_l_grid", "att_fig_m_loss"):
-        assert any(k.endswith(key) for k in keys), key
-    assert not at.warning
+    assert [t.label for t in at.tabs] == TABS
+    assert any(k.endswith("att_fig_l_grid") for k in keys(at)) and not any(k.endswith("att_fig_s_x") for k in keys(at))
+    for number, key in ((1, "att_fig_s_weights"), (2, "att_fig_h_heads"), (3, "att_fig_p_similarity"), (5, "att_fig_m_loss")):
+        open_tab(at, number)
+        assert any(k.endswith(key) for k in keys(at)), key
+        assert not at.warning, [w.value for w in at.warning]
+        assert at.expander, "each tab ends with its code"
+    open_tab(at, 1)
     assert "exactly what the curriculum" in texts(at, "success")
-    assert len(at.expander) >= 4  # a code panel per section that has code
 
 
 def test_stepped_attention_shows_the_steps_up_to_the_chosen_one(at):
+    open_tab(at, 1)
     ok(at.select_slider(key="att_s_step").set_value("Q, K, V").run())
-    keys = [c.proto.id for c in at.get("plotly_chart")]
-    assert any(k.endswith("att_fig_s_v") for k in keys) and not any(k.endswith("att_fig_s_scores") for k in keys)
+    assert any(k.endswith("att_fig_s_v") for k in keys(at)) and not any(k.endswith("att_fig_s_scores") for k in keys(at))
     ok(at.select_slider(key="att_s_step").set_value("Output AV").run())
     at.toggle(key="att_s_causal").set_value(True)
     ok(at.select_slider(key="att_s_temp").set_value(3.0).run())
@@ -80,6 +94,8 @@ def test_sentence_problems_get_a_message_and_keep_the_text(at):
 
 
 def test_heads_offer_only_divisors_of_the_width(at):
+    open_tab(at, 2)
+    assert at.text_input(key="att_text").value == "the cat sat on the mat"  # the sentence follows from tab to tab
     ok(at.select_slider(key="att_h_width").set_value(12).run())
     assert at.selectbox(key="att_h_heads").options == ["1", "2", "3", "4", "6"]
     ok(at.selectbox(key="att_h_heads").set_value(3).run())
@@ -92,6 +108,7 @@ def test_heads_offer_only_divisors_of_the_width(at):
 
 
 def test_shuffling_with_and_without_positions(at):
+    open_tab(at, 3)
     assert "permutation-equivariant" in texts(at, "success")
     ok(at.button(key="att_p_shuffle").click().run())
     ok(at.toggle(key="att_p_add").set_value(True).run())
@@ -100,6 +117,7 @@ def test_shuffling_with_and_without_positions(at):
 
 
 def test_lab_trains_through_step_and_applies_the_learning_rate_live(at):
+    open_tab(at, 4)
     before = at.session_state[LAB]
     step(at, "att_lab")
     run = at.session_state[LAB]
@@ -143,6 +161,7 @@ def test_heads_switched_off(at):
 
 
 def test_language_model_trains_generates_and_shows_attention(at):
+    open_tab(at, 5)
     at.selectbox(key="att_m_context").set_value(32)
     ok(at.selectbox(key="att_m_width").set_value(32).run())
     step(at, "att_lm")
@@ -159,7 +178,26 @@ def test_language_model_trains_generates_and_shows_attention(at):
 
 
 def test_pasted_text_too_short_gets_a_message(at):
+    open_tab(at, 5)
     ok(at.radio(key="att_m_source").set_value("pasted").run())
     assert "usable characters" in texts(at, "warning")
     ok(at.text_area(key="att_m_text").set_value("It was a bright cold day in April. " * 12).run())
     assert "usable characters" not in texts(at, "warning") and at.session_state[LM].text.vocab.size < 30
+
+
+def test_switching_tabs_keeps_the_trained_lab_and_its_settings(at):
+    open_tab(at, 4)
+    run = at.session_state[LAB]
+    open_tab(at, 1)
+    open_tab(at, 4)
+    assert at.session_state[LAB] is run and at.selectbox(key="att_l_task").value == "count"
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
+def test_random_settings_of_each_tab_never_raise(number):
+    """The shared fuzz test drives the open tab only: here every tab gets a few random configurations."""
+    rng = random.Random(f"attention tab {number}")
+    app = open_tab(AppTest.from_file(PAGE, default_timeout=120).run(), number)
+    for _ in range(4):
+        done = randomize(app, rng)
+        assert not app.run().exception, (done, [e.value for e in app.exception])

@@ -10,7 +10,7 @@ from dlplay.lessons.attention import language_model as lm
 from dlplay.lessons.attention.live import example, lab_view
 from dlplay.lessons.attention.multihead import attention_mask, demo_multihead, head_view
 from dlplay.lessons.attention.position import permutation_check, position_similarity, shuffle_order
-from dlplay.lessons.attention.snippets import heads_code, lab_code, lm_code, stepped_code
+from dlplay.lessons.attention.snippets import heads_code, lab_code, lm_code, position_code, stepped_code
 from dlplay.lessons.attention.stepper import STEPS, demo_self_attention, step_attention
 from dlplay.lessons.attention.tasks import MAX_LENGTH, TASKS, parse_digits
 from dlplay.lessons.attention.tokens import TOKENIZERS, token_embeddings, tokenize, unique_labels
@@ -206,6 +206,7 @@ def position_section(tokens: list[str] | None, seed: int) -> None:
     else:
         st.warning(f"With positions added, the same token gets a different output once moved (max gap {check.gap:.2f}): "
                    "order now matters.", icon="📍")
+    show_code(position_code(length, width, with_positions))
 
 
 # ---------------------------------------------------------------- 4 · the lab

@@ -191,3 +191,33 @@ def sample(prompt, length, temperature=0.8, top_k=10):
         ids.append(torch.multinomial(probs, 1).item())
     return vocab.decode(ids)
 '''
+
+
+def position_code(length: int, width: int, positions: bool) -> str:
+    """The sinusoidal table, the similarity of positions, and the shuffle check of section 3."""
+    added = "P = pe[:T, :16]                      # the encoding, added by position" if positions else \
+        "P = torch.zeros(T, 16)                # no position information"
+    return CURRICULUM.split("class SelfAttention")[0] + f'''
+import math
+
+def sinusoidal_encoding(max_len, embed_dim):
+    position = torch.arange(max_len).unsqueeze(1)                          # (T, 1)
+    frequency = torch.exp(torch.arange(0, embed_dim, 2) * (-math.log(10000.0) / embed_dim))
+    pe = torch.zeros(max_len, embed_dim)
+    pe[:, 0::2] = torch.sin(position * frequency)                          # PE[p, 2i]   = sin(p / 10000^(2i/d))
+    pe[:, 1::2] = torch.cos(position * frequency)                          # PE[p, 2i+1] = cos(p / 10000^(2i/d))
+    return pe
+
+pe = sinusoidal_encoding({length}, {width})
+unit = F.normalize(pe, dim=-1)
+similarity = unit @ unit.T                                                # ({length}, {length}) cosine similarity
+
+# Shuffle the tokens: without positions the outputs move with them
+block = TransformerBlock(16, 2, 32).eval()                                # the curriculum's block
+T = X.shape[0]                                                            # X: (T, 16) token vectors
+{added}
+order = torch.randperm(T)
+out = block((X + P).unsqueeze(1)).squeeze(1)                              # (T, 16), sequence-first inside
+shuffled = block((X[order] + P).unsqueeze(1)).squeeze(1)
+print((shuffled - out[order]).abs().max())                                # ~1e-7 without positions
+'''

@@ -13,6 +13,7 @@ from dlplay.lessons.attention.run import SequenceRun
 from dlplay.lessons.attention.tasks import DIGITS, MAX_LENGTH, OUT_SIZE, TASKS, sample
 from dlplay.models.attention import SequenceTransformer
 from dlplay.models.init import seeded_init_
+from dlplay.training.limits import MAX_STEPS
 
 EVAL_SIZE = 512  # held-out sequences every evaluation scores (fixed, so the curves are comparable)
 
@@ -101,7 +102,7 @@ def build_lab_run(config: LabConfig, device: torch.device | str = "cpu") -> Sequ
         return {"val_loss": float(loss), **scores(logits.argmax(-1), y_val)}
 
     run = SequenceRun(build_model(config), lambda g: sample(config.task, config.batch_size, config.length, g), evaluate,
-                      lr=config.lr, device=device, eval_every=25, seed=config.seed)
+                      lr=config.lr, device=device, eval_every=25, seed=config.seed, max_steps=MAX_STEPS)
     run.X_val, run.y_val, run.config = X_val, y_val, config
     return run
 

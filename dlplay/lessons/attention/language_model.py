@@ -15,6 +15,7 @@ from dlplay.data.text_corpus import CharVocab, load_corpus, normalize_text
 from dlplay.lessons.attention.run import SequenceRun
 from dlplay.models.attention import SequenceTransformer
 from dlplay.models.init import seeded_init_
+from dlplay.training.limits import MAX_STEPS
 
 SOURCES = ("corpus", "pasted")
 MIN_TEXT = 200  # characters a pasted text needs: enough for training windows and a held-out tenth
@@ -106,7 +107,7 @@ def build_lm_run(config: LMConfig, text: Text, device: torch.device | str = "cpu
         return {"val_loss": float(loss), "val_acc": float((logits.argmax(-1) == y_val).float().mean())}
 
     run = SequenceRun(build_lm(config, text.vocab.size), sample_batch, evaluate, lr=config.lr, device=device, eval_every=50,
-                      seed=config.seed)
+                      seed=config.seed, max_steps=MAX_STEPS)
     run.config, run.text = config, text
     return run
 

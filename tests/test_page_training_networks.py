@@ -20,7 +20,11 @@ def at(tmp_path, monkeypatch) -> AppTest:
 
 
 def step(at: AppTest) -> AppTest:
+    """Step, then a plain run: Step re-runs only the panel and the evaluation (keyed fragments), and AppTest's tree then
+    holds only those; the plain run brings back the whole page for the next interaction."""
     [b for b in at.button if b.label.startswith("⏭")][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dlplay.training.checkpoint import MAX_BYTES, CheckpointError, load_checkpoint, save_checkpoint
 from dlplay.ui.share import current_settings, share_url
 
 
-def _load(key: str, run_key: str, uploader_key: str, counter_key: str) -> None:
+def _load(key: str, run_key: str, uploader_key: str, counter_key: str, on_load: Callable[[], None]) -> None:
     """Uploader callback: load the file into the run, or say why not (the run is untouched then)."""
     state = st.session_state
     upload = state.get(uploader_key)
@@ -24,9 +26,10 @@ def _load(key: str, run_key: str, uploader_key: str, counter_key: str) -> None:
         "(weights only: the optimizer starts afresh)"
     state[f"{key}__file_message"] = ("success", f"Loaded **{upload.name}**: weights trained for {loaded.steps:,} steps, "
                                                 f"{optimizer}.")
+    on_load()
 
 
-def model_file_controls(key: str, run_key: str) -> None:
+def model_file_controls(key: str, run_key: str, on_load: Callable[[], None] = lambda: None) -> None:
     """A popover with Download and Upload, and the outcome of the last upload."""
     state = st.session_state
     counter_key = f"{key}__file_counter"
@@ -40,7 +43,7 @@ def model_file_controls(key: str, run_key: str) -> None:
         )
         st.file_uploader(
             "⬆️ Continue from a model saved on this page", type=["pt", "pth"], key=uploader_key, on_change=_load,
-            args=(key, run_key, uploader_key, counter_key), max_upload_size=MAX_BYTES // 2**20,
+            args=(key, run_key, uploader_key, counter_key, on_load), max_upload_size=MAX_BYTES // 2**20,
             help="Only tensors and numbers are read (torch.load(weights_only=True)): a file that holds code is refused.",
         )
         st.caption("In your own code: `torch.load(path, weights_only=True)['models']['']` is the model's state_dict.")

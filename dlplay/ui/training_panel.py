@@ -45,7 +45,9 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
         try:
             fresh = build()
         except LimitError as error:  # a setting beyond this server's per-session caps: say which, keep the old run
-            st.error(str(error), icon="🚧")
+            st.error(f"{error} The model below is the one you had.", icon="🚧")
+            if run_key in state:
+                return state[run_key]
             st.stop()
         if run_key in state:
             state[run_key].pause()
@@ -70,6 +72,8 @@ def training_panel(
     device: object = None,  # shown to the user; the run's own device is used when it has one
     step_size: int = 10,  # optimizer steps per click on Step
     chunk_seconds: float = 0.4,  # seconds between live redraws while playing (training goes on in between)
+    rerun_also: tuple[str, ...] = (),  # keys of other fragments (@st.fragment(key=…)) that show this run: Pause,
+    # Step, Reset and a loaded model re-run them with the panel
 ) -> Steppable:
     """Controls, status and a live view of the session's run; returns the run.
 
@@ -82,6 +86,10 @@ def training_panel(
     state = st.session_state
     where = device_label(getattr(run, "device", None) or device or "cpu")
 
+    def refresh_others() -> None:
+        if rerun_also:  # a keyed rerun, allowed from callbacks: the panel and the sections that show the run
+            st.rerun([f"{key}__panel", *rerun_also])
+
     def play() -> None:
         try:
             state[run_key].play()
@@ -89,17 +97,23 @@ def training_panel(
         except LimitError as error:  # the server is training for as many sessions as it may
             state[f"{key}__limit"] = str(error)
 
-    def pause() -> None:
+    def stop_playing() -> None:
         state[playing_key] = False
         state[run_key].pause()
 
+    def pause() -> None:
+        stop_playing()
+        refresh_others()
+
     def step() -> None:
-        pause()
+        stop_playing()
         state[run_key].step(step_size)
+        refresh_others()
 
     def reset() -> None:
-        pause()
+        stop_playing()
         state[run_key] = build()
+        refresh_others()
 
     def view(current: Steppable) -> None:
         with current.locked():  # the background thread waits while the view reads the model
@@ -134,7 +148,7 @@ def training_panel(
         c[2].button(f"⏭ Step ×{step_size}", key=f"{key}__step", on_click=step, disabled=current.stopped, width="stretch")
         c[3].button("↺ Reset", key=f"{key}__reset", on_click=reset, width="stretch")
         with c[4]:
-            model_file_controls(key, run_key)
+            model_file_controls(key, run_key, on_load=refresh_others)
         c[5].caption(_status_line(current, playing))
         if limit := state.pop(f"{key}__limit", None):
             st.warning(limit, icon="🚦")

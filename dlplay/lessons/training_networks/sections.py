@@ -219,7 +219,7 @@ def lab_section(seed: int, device: torch.device) -> None:
     run = session_run(RUN_KEY, signature, build)
     run.set_lr(config.lr)  # live: the next step uses the new rate
     run.set_max_steps(lab_max_steps(config.epochs, n_train, config.batch_size))
-    training_panel(RUN_KEY, signature, build, render_live, device=device, step_size=20)
+    training_panel(RUN_KEY, signature, build, render_live, device=device, step_size=20, rerun_also=(EVALUATION,))
     st.session_state[LAB_STATE] = (config, data)  # what the evaluation section evaluates on
     show_code(train_code(config, len(data.classes)), label="🐍 PyTorch: chapter 4.2's train() with these settings")
 
@@ -265,10 +265,11 @@ def evaluation_section() -> None:
     config, data = lab
     top = st.columns([3, 1], vertical_alignment="center")
     top[1].button("🔄 Evaluate again", key="tn_evaluate", width="stretch",
-                  help="Evaluate the model as it is now: Play, Pause and Step update the training lab, not this section.")
+                  help="Evaluate the model as it is now. Pause, Step and Reset refresh this section by themselves; "
+                       "while the lab plays, this button does.")
     if run.steps == 0:
-        top[0].info("Nothing to evaluate yet: the model has not trained. Press **▶ Play** or **⏭ Step** in the training "
-                    "lab, then **🔄 Evaluate again**: the confusion matrix and the mistakes appear here.", icon="ℹ️")
+        top[0].info("Nothing to evaluate yet: the model has not trained. Press **⏭ Step**, or **▶ Play** then **⏸ Pause**, "
+                    "in the training lab: the confusion matrix and the mistakes appear here.", icon="ℹ️")
     else:
         result = _evaluation(run, data)
         if result is None:
@@ -279,8 +280,8 @@ def evaluation_section() -> None:
         c1.metric("Accuracy on held-out images", f"{result['accuracy']:.1%}")
         c2.metric("Mistakes", f"{result['mistakes']:,} of {result['total']:,}")
         c3.metric("Evaluated at", f"step {result['step']:,}")
-        st.caption("The model as it was at that step, on the held-out images it never trains on. Training goes on in the "
-                   "lab without redrawing this section: press **🔄 Evaluate again** to see the model as it is now.")
+        st.caption("The model as it was at that step, on the held-out images it never trains on. Pause and Step "
+                   "refresh it; while the lab plays, press **🔄 Evaluate again** to see the model as it is now.")
         plot(result["confusion"], key="tn_fig_confusion")
         st.markdown("Each row is a true class; the diagonal counts the right answers and every other cell a kind of "
                     "mistake. Below, the mistakes the model was **most sure of** — often ambiguous or badly drawn images.")

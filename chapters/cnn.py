@@ -71,7 +71,7 @@ with st.expander("🧱 The layers: output shape and parameters", expanded=False)
     layer_section(run)
 show_code(lab_code(config, data.X_train.shape[1], data.X_train.shape[-1], len(data.classes)),
           label="🐍 PyTorch: this model and its training loop")
-show_code(CURRICULUM_CNN, label="📘 The curriculum's CNN (chapter 5.2) — the defaults of `dlplay.models.CNN`")
+show_code(CURRICULUM_CNN, label="📘 The curriculum's CNN (chapter 5.2) — the defaults of `dlplay.models.cnn.CNN`")
 st.subheader("Evaluation")
 st.markdown("Which classes does the model confuse, and which mistakes is it most sure of? The model as it is now, on "
             "the held-out images.")

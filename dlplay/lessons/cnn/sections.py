@@ -34,8 +34,10 @@ from dlplay.lessons.cnn.lab import LAB_DATASETS, LabConfig, confusion_matrix, la
 from dlplay.lessons.cnn.live_view import MAX_POINTS, curve_figures, model_figures, status_line
 from dlplay.lessons.cnn.pooling import POOLS, compare_shift, convolve
 from dlplay.lessons.cnn.race import parameter_count, shift_accuracy
+from dlplay.lessons.cnn.snippets import convolution_code
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.charts import plot
+from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing
 from dlplay.viz.images import image_grid_figure
 from dlplay.viz.training import accuracy_figure, loss_figure
@@ -156,6 +158,7 @@ def convolution_sections(seed: int) -> None:
     st.code("\n".join(sum_of_products(window, names)), language=None)
     plot(products_figure(window.patch.numpy(), window.kernel.numpy(), window.products.numpy(), names),
          key="cnn_fig_products")
+    show_code(convolution_code(kernel, settings, bias), label="🐍 PyTorch: this convolution, and one cell by hand")
 
     st.header("2 · Pooling and invariance")
     st.markdown("**Pooling** summarizes each small window of a feature map by its maximum (or mean): the map shrinks, "
@@ -372,12 +375,10 @@ def render_race(group) -> None:
     """Both models' curves on one chart each, and their sizes."""
     histories = {name: dataclasses.replace(run.history, step_loss=[]) for name, run in group.runs.items()}
     left, right = st.columns(2)
-    plot(loss_figure(histories, title="Loss · train solid, validation dashed", max_points=MAX_POINTS),
-         key="cnn_fig_race_loss", container=left)
-    plot(accuracy_figure(histories, title="Accuracy · train solid, validation dashed", max_points=MAX_POINTS),
-         key="cnn_fig_race_acc", container=right)
+    plot(loss_figure(histories, title="Loss", max_points=MAX_POINTS), key="cnn_fig_race_loss", container=left)
+    plot(accuracy_figure(histories, title="Accuracy", max_points=MAX_POINTS), key="cnn_fig_race_acc", container=right)
     sizes = " · ".join(f"**{name}** {parameter_count(run.model):,} parameters" for name, run in group.runs.items())
-    st.caption(f"{sizes} — same images, batches, optimizer and learning rate.")
+    st.caption(f"{sizes} — same images, batches, optimizer and learning rate. Solid: training, dashed: validation.")
 
 
 @st.fragment

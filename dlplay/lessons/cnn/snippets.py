@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from dlplay.lessons.cnn.convolution import ConvSettings
 from dlplay.lessons.cnn.lab import LabConfig
 
@@ -46,27 +48,29 @@ class CNN(nn.Module):
 '''
 
 
-def convolution_code(channels: int, kernel: list[list[float]], settings: ConvSettings) -> str:
-    """F.conv2d with this kernel (the same slice on every channel) and these settings, and the loop it stands for."""
-    k = len(kernel)
-    rows = ",\n    ".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in kernel)
+def convolution_code(kernel: torch.Tensor, settings: ConvSettings, bias: float) -> str:
+    """F.conv2d with this kernel (C, k, k), bias and settings, and one output cell written out as the page steps it."""
+    channels, k = kernel.shape[0], kernel.shape[-1]
+    slices = ",\n".join(
+        "    [" + ",\n     ".join("[" + ", ".join(f"{float(v):.4g}" for v in row) + "]" for row in kernel[c]) + "]"
+        for c in range(channels))
     s, p, d = settings.stride, settings.padding, settings.dilation
     return f'''
 import torch
 import torch.nn.functional as F
 
-x = image[None]                      # (1, {channels}, H, W): a batch of one image
-kernel = torch.tensor([
-    {rows}
-])                                   # ({k}, {k})
-weight = kernel.expand(1, {channels}, {k}, {k}) * channel_weights.view(1, {channels}, 1, 1)  # (out=1, in={channels}, {k}, {k})
-out = F.conv2d(x, weight, stride={s}, padding={p}, dilation={d})  # (1, 1, H_out, W_out)
+x = image[None]                                  # (1, {channels}, H, W): a batch of one image
+weight = torch.tensor([
+{slices}
+])[None]                                         # (out=1, in={channels}, {k}, {k}): one {k}×{k} slice per channel
+bias = torch.tensor([{bias:g}])
+out = F.conv2d(x, weight, bias, stride={s}, padding={p}, dilation={d})  # (1, 1, H_out, W_out)
 
-# The same, written out: one output cell is a sum over channels and taps.
-x_pad = F.pad(x, ({p}, {p}, {p}, {p}))
+# One output cell, written out: the window's taps times the kernel, summed over channels and taps, plus the bias.
 i, j = 0, 0
-window = x_pad[0, :, i*{s} : i*{s} + {d}*({k}-1) + 1 : {d}, j*{s} : j*{s} + {d}*({k}-1) + 1 : {d}]  # ({channels}, {k}, {k})
-assert torch.isclose((window * weight[0]).sum(), out[0, 0, i, j])
+x_pad = F.pad(x, ({p}, {p}, {p}, {p}))               # zeros around the image
+window = x_pad[0, :, i * {s} : i * {s} + {d} * ({k} - 1) + 1 : {d}, j * {s} : j * {s} + {d} * ({k} - 1) + 1 : {d}]  # ({channels}, {k}, {k})
+assert torch.isclose((window * weight[0]).sum() + bias[0], out[0, 0, i, j], atol=1e-5)
 '''
 
 

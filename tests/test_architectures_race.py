@@ -198,3 +198,16 @@ def test_a_job_advances_a_few_points_at_a_time(data):
     with torch.no_grad():
         nets["a"].stem.weight.add_(1.0)  # the job works on copies: later training does not leak in
     assert not torch.equal(job.models["a"].stem.weight, nets["a"].stem.weight)
+
+
+def test_a_loss_that_blows_up_but_stays_finite_stops_the_run(data):
+    """Batch norm and Adam keep a far too large learning rate finite: the guard still stops the run, with a message."""
+    setup = TINY.__class__(**{**TINY.__dict__, "optimizer": "Adam", "lr": 10.0})
+    race = build_race(setup, data, seed=0)
+    race.step(12)
+    for run in race.runs.values():
+        assert run.status == "diverged" and "learning rate is too high" in run.message
+        assert all(math.isfinite(v) for v in run.history.step_loss)
+    calm = build_race(TINY, data, seed=0)
+    calm.step(12)
+    assert not calm.stopped

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from dlplay.data.colour_images import make_colour_images
 from dlplay.data.digits import make_digits
+from dlplay.lessons.architectures.divergence import BlowUpGuard
 from dlplay.models.init import seeded_init_
 from dlplay.models.resnet import ResNet, parameter_count
 from dlplay.optim.factory import OptimizerConfig
@@ -21,7 +22,8 @@ from dlplay.training.run import RunConfig, TrainingRun
 DATASETS = ("colour images", "digits")
 RACE_OPTIMIZERS = ("Momentum", "SGD", "Adam")  # plain SGD shows vanishing gradients as they are; Adam rescales them
 MIN_BLOCKS, MAX_BLOCKS = 1, 10  # blocks per stage: 8 to 62 layers
-PROBE_SAMPLES = 128  # training images of the batch the initial gradients are measured on
+PROBE_SAMPLES = 64  # training images of the batch the initial gradients are measured on
+MAX_COST = 4 * (6 * MAX_BLOCKS + 2) * 8**2  # per-session cap: four 62-layer nets of width 8 (a step takes seconds on a CPU)
 
 
 def layers(blocks_per_stage: int) -> int:
@@ -62,6 +64,27 @@ def run_names(setup: RaceSetup) -> list[str]:
     return names
 
 
+def cost(setup: RaceSetup) -> int:
+    """Compute per training step, in units of one layer of width 1: Σ layers × width² over the race's nets."""
+    depths = [setup.blocks_per_stage] + ([setup.shallow_blocks] if setup.shallow_blocks else [])
+    return 2 * sum(layers(n) for n in depths) * setup.width**2
+
+
+def step_size(setup: RaceSetup, default: int = 5) -> int:
+    """Optimizer steps per click on Step: `default` for the default race, fewer for bigger ones (a click stays ≲ 2 s)."""
+    return max(1, min(default, round(default * cost(RaceSetup()) / cost(setup))))
+
+
+def lr_warning(setup: RaceSetup) -> str:
+    """A sentence when the learning rate is far above what these nets train with; '' otherwise."""
+    high = 0.1 if setup.optimizer == "Adam" else 1.0
+    if setup.lr < high:
+        return ""
+    usual = "1e-3 to 1e-2" if setup.optimizer == "Adam" else "0.01 to 0.1"
+    return (f"A learning rate of {setup.lr:g} is far above what these nets train with ({setup.optimizer}: {usual}). Expect "
+            "the loss to blow up (the run then stops with a message) or the nets to stall at chance, loss ln 10 ≈ 2.30.")
+
+
 def problems(setup: RaceSetup) -> list[str]:
     """A plain sentence for each setting the race cannot use; empty when it can be built."""
     found = []
@@ -80,6 +103,10 @@ def problems(setup: RaceSetup) -> list[str]:
         found.append(f"The learning rate must be a positive number, got {setup.lr}.")
     if setup.width < 1 or setup.n_train < 1 or setup.n_val < 1 or setup.batch_size < 1:
         found.append("Width, set sizes and batch size must be at least 1.")
+    elif cost(setup) > MAX_COST:
+        found.append(f"This race is {cost(setup) / cost(RaceSetup()):.0f}× the default's size, too big to train live "
+                     f"here (the limit is {MAX_COST / cost(RaceSetup()):.0f}×): lower the width, the depth, or drop the "
+                     "shallower pair.")
     return found
 
 
@@ -161,7 +188,8 @@ def build_race(setup: RaceSetup, data: tuple, seed: int = 0, device: torch.devic
     for name, model in zip(run_names(setup), models):
         initial[name] = initial_gradient_norms(model, X_probe, y_probe)
         probes[name] = GradientProbe(model)
-        runs[name] = TrainingRun(model, *data, optimizer=optimizer, config=config, device=device, callbacks=(probes[name],))
+        runs[name] = TrainingRun(model, *data, optimizer=optimizer, config=config, device=device,
+                                 callbacks=(probes[name], BlowUpGuard()))
     return ResidualRace(runs, probes, initial)
 
 

@@ -29,11 +29,13 @@ from dlplay.lessons.architectures.residual_race import (
     ResidualRace,
     build_race,
     layers,
+    lr_warning,
     make_data,
     problems,
     race_code,
     signature,
 )
+from dlplay.lessons.architectures.residual_race import step_size as race_step_size
 from dlplay.lessons.architectures.segmentation import (
     MAX_DEPTH,
     MAX_SIZE,
@@ -51,8 +53,10 @@ from dlplay.lessons.architectures.segmentation import (
     padding_note,
     predicted_probabilities,
 )
+from dlplay.lessons.architectures.segmentation import lr_warning as seg_lr_warning
 from dlplay.lessons.architectures.segmentation import problems as seg_problems
 from dlplay.lessons.architectures.segmentation import signature as seg_signature
+from dlplay.lessons.architectures.segmentation import step_size as seg_step_size
 from dlplay.models.unet import UPSAMPLING
 from dlplay.training.race import RunGroup
 from dlplay.ui.charts import plot
@@ -161,9 +165,11 @@ def race_section(seed: int, device: torch.device) -> None:
         st.error(message, icon="🚫")
     if found:
         return
+    if lr_warning(setup):
+        st.warning(lr_warning(setup), icon="🔥")
     data = race_data(setup.dataset, setup.n_train, setup.n_val, seed)
     race = training_panel(RACE_KEY, signature(setup, seed, device), lambda: build_race(setup, data, seed, device),
-                          render_race, device=device, step_size=5, chunk_seconds=0.5)
+                          render_race, device=device, step_size=race_step_size(setup), chunk_seconds=0.5)
     for run in race.runs.values():
         run.set_lr(setup.lr)
     show_code(race_code(setup), label="🐍 PyTorch: the block, the two nets and their loop")
@@ -261,7 +267,7 @@ def unet_controls() -> SegSetup:
     noise = c[2].slider("Noise", 0.0, 0.5, d.noise, step=0.05, key="arch_u_noise", bind="query-params")
     depth = c[3].slider("Depth (poolings)", MIN_DEPTH, MAX_DEPTH, d.depth, key="arch_u_depth", bind="query-params",
                         help="The curriculum's U-Net pools once (depth 1).")
-    width = c[4].select_slider("Base width", [4, 8, 16, 32, 64], d.base_width, key="arch_u_width", bind="query-params",
+    width = c[4].select_slider("Base width", [4, 8, 16, 32], d.base_width, key="arch_u_width", bind="query-params",
                                help="Channels of the first level (the curriculum's 64 is slow on a CPU).")
     c = st.columns(4)
     race = c[0].radio("Race", RACES, key="arch_u_race", bind="query-params",
@@ -296,14 +302,16 @@ def unet_section(seed: int, device: torch.device) -> None:
         st.error(message, icon="🚫")
     if found:
         return
+    if seg_lr_warning(setup):
+        st.warning(seg_lr_warning(setup), icon="🔥")
     note = padding_note(setup.size, setup.depth)
     if note:
         st.info(note, icon="📐")
     data = seg_data(setup.task, setup.size, setup.noise, setup.n_train, setup.n_val, seed)
     X_show, y_show = data[2][:SHOWN_MASKS], data[3][:SHOWN_MASKS]
     lab = training_panel(UNET_KEY, seg_signature(setup, seed, device), lambda: build_lab(setup, data, seed, device),
-                         lambda group: render_unet(group, X_show, y_show), device=device, step_size=25,
-                         chunk_seconds=0.4)
+                         lambda group: render_unet(group, X_show, y_show), device=device,
+                         step_size=seg_step_size(setup), chunk_seconds=0.4)
     for run in lab.runs.values():
         run.set_lr(setup.lr)
     show_code(lab_code(setup), label="🐍 PyTorch: the curriculum's U-Net, these nets and their loop")

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlplay.data.shapes import SHAPE_CLASSES, make_shapes
+from dlplay.lessons.architectures.divergence import BlowUpGuard
 from dlplay.models.init import seeded_init_
 from dlplay.models.unet import UPSAMPLING, UNet
 from dlplay.optim.factory import OptimizerConfig
@@ -21,6 +22,7 @@ SEG_TASKS = {"every shape": None, "circles": 1, "squares": 2, "triangles": 3}  #
 RACES = ("skips on vs off", "bilinear vs transposed", "one model")
 MIN_DEPTH, MAX_DEPTH = 1, 4
 MIN_SIZE, MAX_SIZE = 16, 64
+MAX_COST_RATIO = 16  # per-session cap: a race at most 16× the default's compute per step
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,24 @@ def run_variants(setup: SegSetup) -> dict[str, dict]:
     return {f"U-Net ({skips}, {setup.upsampling})": dict(skips=setup.skips, upsampling=setup.upsampling)}
 
 
+def cost(setup: SegSetup) -> int:
+    """Compute per training step, up to a constant: nets × pixels × base width² × batch size."""
+    return len(run_variants(setup)) * setup.size**2 * setup.base_width**2 * setup.batch_size
+
+
+def step_size(setup: SegSetup, default: int = 25) -> int:
+    """Optimizer steps per click on Step: `default` for the default lab, fewer for bigger ones."""
+    return max(1, min(default, round(default * cost(SegSetup()) / cost(setup))))
+
+
+def lr_warning(setup: SegSetup) -> str:
+    """A sentence when Adam's learning rate is far above what U-Nets train with; '' otherwise."""
+    if setup.lr < 0.03:
+        return ""
+    return (f"Adam rarely trains a U-Net with a learning rate of {setup.lr:g} (1e-3 to 1e-2 is usual): expect the loss "
+            "to blow up (the run then stops with a message) or the nets to stall on all-background masks, IoU 0.")
+
+
 def problems(setup: SegSetup) -> list[str]:
     """A plain sentence for each setting the lab cannot use; empty when it can be built."""
     found = []
@@ -72,6 +92,9 @@ def problems(setup: SegSetup) -> list[str]:
         found.append(f"The learning rate must be a positive number, got {setup.lr}.")
     if setup.base_width < 1 or setup.n_train < 1 or setup.n_val < 1 or setup.batch_size < 1:
         found.append("Width, set sizes and batch size must be at least 1.")
+    elif not found and cost(setup) > MAX_COST_RATIO * cost(SegSetup()):
+        found.append(f"These U-Nets are {cost(setup) / cost(SegSetup()):.0f}× the default's size, too big to train live "
+                     f"here (the limit is {MAX_COST_RATIO}×): lower the image size or the base width.")
     return found
 
 
@@ -149,7 +172,7 @@ def build_lab(setup: SegSetup, data: tuple, seed: int = 0, device: torch.device 
         # task "regression" is TrainingRun's "no accuracy" mode; the per-pixel BCE and the mask metrics do the scoring
         runs[name] = TrainingRun(build_unet(setup, seed, **variant), *data, optimizer=OptimizerConfig("Adam", lr=setup.lr),
                                  loss_fn=nn.BCEWithLogitsLoss(), task="regression", config=config, device=device,
-                                 callbacks=(MaskMetrics(),))
+                                 callbacks=(MaskMetrics(), BlowUpGuard()))
     return RunGroup(runs)
 
 

@@ -100,8 +100,8 @@ def test_step_trains_and_learning_rate_applies_live(at):
     assert not at.exception
     run = at.session_state["cnn__run"]
     assert run.steps == 20 and run.history.eval_step
-    at.select_slider(key="cnn_lr").set_value(3e-3).run()
-    assert at.session_state["cnn__run"] is run and run.lr == 3e-3
+    at.select_slider(key="cnn_lr").set_value(1e-2).run()
+    assert at.session_state["cnn__run"] is run and run.lr == 1e-2
 
 
 def test_evaluation_and_your_input_after_training(at):

@@ -72,7 +72,7 @@ with tabs[2]:
         )
         setup = race_controls(seed)
         group = training_panel(RACE_KEY, race.signature(setup, device), lambda: race.build_race(setup, device), render_race,
-                               device=device, step_size=25)
+                               device=device, step_size=25, rerun_also=("rnn_gates",))
         for run in group.runs.values():
             run.set_lr(setup.lr)
         show_code(race.race_code(setup))
@@ -85,7 +85,7 @@ with tabs[2]:
             "hand-written cell on the model's own weights — it equals `nn.LSTM` / `nn.GRU` exactly. Train the race, then look "
             "for units whose forget or update gate stays near 1 after a marked value: that is memory."
         )
-        gates_section(group, setup.task)
+        gates_section()
 
 with tabs[3]:
     if tabs[3].open:
@@ -100,6 +100,7 @@ with tabs[3]:
         char_run = training_panel(
             CHAR_KEY, char_model.char_signature(char_setup, text_check, device),
             lambda: char_model.build_char_run(char_setup, text_check.text, device), render_char, device=device, step_size=20,
+            rerun_also=("rnn_char_view",),
         )
         char_run.set_lr(char_setup.lr)
         char_sampling_section()
@@ -118,7 +119,7 @@ with tabs[4]:
         sent_setup = sentiment_controls(seed)
         sent_run = training_panel(SENT_KEY, sentiment.sentiment_signature(sent_setup, device),
                                   lambda: sentiment.build_sentiment_run(sent_setup, device), render_sentiment, device=device,
-                                  step_size=25)
+                                  step_size=25, rerun_also=("rnn_sent_view",))
         sent_run.set_lr(sent_setup.lr)
         sentence_section(sent_setup)
         show_code(sentiment.sentiment_code(sent_setup))

@@ -80,6 +80,7 @@ def test_step_trains_each_panel(at):
     _click(at, "rnn_race__step")
     assert [r.steps for r in _run(at, "rnn_race").runs.values()] == [25, 25, 25]
     assert "step 25" in _texts(at.caption)
+    assert "LSTM at step 25" in str(at.get("plotly_chart")[-1].proto.spec)  # the gates follow the race
     open_tab(at, "✍️ A character model writes")
     _click(at, "rnn_char__step")
     assert _run(at, "rnn_char").steps == 20

@@ -132,7 +132,7 @@ def _race_profiles() -> tuple[dict, str] | None:
     if group is None:
         return None
     first = next(iter(group.runs.values()))
-    task = "Copy memory" if first.y_val.dim() == 2 else "Adding problem"
+    task = _race_task(group)
     with group.locked():
         profiles = {name: bptt.hidden_gradients(run.model, run.X_val[: bptt.BATCH], run.y_val[: bptt.BATCH],
                                                 race.task_loss(task)) for name, run in group.runs.items()}
@@ -205,7 +205,7 @@ def race_controls(seed: int) -> race.RaceSetup:
 
 def render_race(group) -> None:
     """Loss and accuracy curves live; accuracy per position redrawn every SLOW_EVERY seconds."""
-    task = "Copy memory" if next(iter(group.runs.values())).y_val.dim() == 2 else "Adding problem"
+    task = _race_task(group)
     chance = race.chance_level(task)
     left, mid, right = st.columns(3)
     loss = loss_figure(_curves(group.runs), title="Loss · train solid, validation dashed", log_y=True, max_points=MAX_POINTS)
@@ -216,9 +216,15 @@ def render_race(group) -> None:
 
 
 # ----- 4 · gates --------------------------------------------------------------------------------------------------------
-@st.fragment
-def gates_section(group, task: str) -> None:
+def _race_task(group) -> str:
+    return "Copy memory" if next(iter(group.runs.values())).y_val.dim() == 2 else "Adding problem"
+
+
+@st.fragment(key="rnn_gates")
+def gates_section() -> None:
     """The race's LSTM or GRU gates over one validation sequence, from the hand-written cell on the model's weights."""
+    group = session_run(RACE_KEY)  # read here, not passed in: Reset replaces the group, then re-runs this fragment
+    task = _race_task(group)
     c = st.columns([1, 3, 1], vertical_alignment="bottom")
     cell = c[0].radio("Cell", ("LSTM", "GRU"), horizontal=True, key="rnn_gate_cell", bind="query-params")
     run = group.runs[cell]
@@ -283,7 +289,7 @@ def render_char(run) -> None:
     right.code(text, language=None, wrap_lines=True)
 
 
-@st.fragment
+@st.fragment(key="rnn_char_view")
 def char_sampling_section() -> None:
     """Sample on demand, and see one hidden unit's activation over a held-out passage."""
     run = session_run(CHAR_KEY)
@@ -337,7 +343,7 @@ def render_sentiment(run) -> None:
     chart(right, accuracy_figure({"": run.history}, max_points=MAX_POINTS), "rnn_fig_sent_acc")
 
 
-@st.fragment
+@st.fragment(key="rnn_sent_view")
 def sentence_section(setup: sentiment.SentimentSetup) -> None:
     """Type a sentence, see the prediction and how it turns word by word."""
     run = session_run(SENT_KEY)

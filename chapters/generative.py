@@ -60,10 +60,10 @@ st.markdown(
 st.header("3 · A GAN on images")
 st.markdown(
     "The curriculum's `Generator(100, 784)` and `Discriminator(784)` — about 0.56 M and 0.53 M parameters, fully "
-    "connected — on the same images as the VAE. **Be patient on a CPU:** a round takes a few tens of milliseconds, so a "
-    "minute brings a thousand-odd rounds: first a grey haze, then dark backgrounds with bright blobs, then stroke-like "
-    "shapes; recognizable digits take several minutes (seconds on a GPU). The 64 samples come from the same fixed noise "
-    "every time."
+    "connected — on the same images as the VAE. **Be patient on a CPU:** a round takes some tens of milliseconds, so a "
+    "minute brings several hundred to a thousand-odd rounds: first a grey haze, then dark backgrounds with bright "
+    "blobs, then stroke-like shapes; recognizable digits take several minutes (seconds on a GPU). The 64 samples come "
+    "from the same fixed noise every time."
 )
 image_gan_section(data, seed, device)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from plotly.colors import get_colorscale
 
 from dlplay.lessons.generative.gan_targets import EXTENT
 from dlplay.training.history import downsample
 from dlplay.viz.spec import Spec, axis, figure, label
 
 REAL, FAKE = "#1a9850", "#8e44ad"  # green for real, purple for generated, as GAN Lab
-FIELD_SCALE = "PRGn"  # purple (D says fake) → white → green (D says real)
+# Purple (D says fake) → white → green (D says real), spelled out: plotly.js knows no "PRGn" (plotly.py resolves it).
+FIELD_SCALE = get_colorscale("PRGn")
 FONT = dict(size=15)
 ARROW = 0.18  # the longest arrow drawn, in plot units
 
@@ -97,9 +99,10 @@ def distance_figure(eval_step: list[int], js: list[float], covered: list[float],
                          line=dict(color=FAKE, width=2, dash="dot")))
     return figure(data, title=label("Real vs generated, measured", font=dict(size=15)), xaxis=axis("round"),
                   yaxis=axis("JS (0 = same)", range=[0, 1.02]),
-                  yaxis2=axis("modes covered", range=[0, n_modes + 0.3], overlaying="y", side="right", showgrid=False),
-                  height=280, margin=dict(l=50, r=50, t=45, b=40), font=FONT, uirevision="keep",
-                  legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+                  yaxis2=axis("modes covered", range=[0, n_modes + 0.3], overlaying="y", side="right", showgrid=False,
+                              tickmode="linear", tick0=0, dtick=max(1, n_modes // 4)),
+                  height=330, margin=dict(l=50, r=50, t=45, b=90), font=FONT, uirevision="keep",
+                  legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))
 
 
 def canvas_figure(canvas: np.ndarray, points: np.ndarray) -> Spec:
@@ -108,5 +111,7 @@ def canvas_figure(canvas: np.ndarray, points: np.ndarray) -> Spec:
                  marker=dict(size=9, color="rgba(120,120,120,0.07)"), showlegend=False)]
     if len(points):
         data.append(_points(points, "your points", size=9, color=REAL))
-    return figure(data, **_square("Click to add a point · drag a box or lasso to paint many", height=460,
-                                  clickmode="event+select", dragmode="lasso"))
+    # No drag mode: in plotly a click selects a point only when dragging does not lasso or box (measured in Chromium);
+    # the modebar's box and lasso tools still paint many points at once.
+    return figure(data, **_square("Click to add a point · box or lasso (top right) to paint many", height=460,
+                                  clickmode="event+select", dragmode=False))

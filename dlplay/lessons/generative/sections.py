@@ -35,6 +35,7 @@ from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing, training_panel
 
 VAE, GAN, IMG = "gen_vae", "gen_gan", "gen_img"  # the three training panels' keys
+COMPARE = "gen_compare"  # the comparison's fragment key: Pause, Step and Reset of the VAE or the image GAN re-run it
 BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]
 VAE_LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2]
 GAN_LRS = [1e-5, 3e-5, 1e-4, 2e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -124,7 +125,7 @@ def vae_section(data: GenData, seed: int, device: torch.device) -> None:
     config = VaeConfig(dataset=data.name, latent_dim=latent, beta=beta, lr=lr, seed=seed)
     run = training_panel(VAE, (config.signature(), str(device)),
                          lambda: VaeRun(data.X_train, data.X_test, data.y_test, config, device),
-                         lambda current: render_vae(current, data), device=device, step_size=50)
+                         lambda current: render_vae(current, data), device=device, step_size=50, rerun_also=(COMPARE,))
     run.set_lr(lr)
     run.set_beta(beta)
     show_code(vae_code(config), label="🐍 The curriculum's VAE, its loss and the loop for these settings")
@@ -284,17 +285,18 @@ def render_gan2d(run: GanRun) -> None:
     left, right = st.columns([3, 2])
     plot(plane, key="gen_fig_gan2d", container=left)
     h, n_modes = run.history, len(run.target.modes)
-    losses, verdict = gan_curves_figures(h.series, run.loss)
     with right:
         plot(distance_figure(h.eval_step, h.evals.get("js", []), h.evals.get("covered", []), n_modes),
              key="gen_fig_gan_distance")
-        plot(losses, key="gen_fig_gan_losses")
-        plot(verdict, key="gen_fig_gan_verdict")
         st.caption(f"Now: {cov.n_covered} of {n_modes} modes hold at least a quarter of their fair share of the "
                    f"{len(run.z_fixed)} watched points; {cov.on_target:.0%} of them lie on a mode.")
-    note = collapse_note(run)
-    if note:
-        st.warning(note, icon="🎯")
+        note = collapse_note(run)
+        if note:
+            st.warning(note, icon="🎯")
+    losses, verdict = gan_curves_figures(h.series, run.loss)
+    left, right = st.columns(2)
+    plot(losses, key="gen_fig_gan_losses", container=left)
+    plot(verdict, key="gen_fig_gan_verdict", container=right)
 
 
 # ----- 3 · the GAN on images ------------------------------------------------------------------------------------------
@@ -310,7 +312,7 @@ def image_gan_section(data: GenData, seed: int, device: torch.device) -> None:
     config = ImageGanConfig(loss=loss, lr=lr, d_steps=d_steps, batch_size=batch, seed=seed)
     run = training_panel(IMG, (config.signature(), data.name, str(device)),
                          lambda: build_image_gan(data.X_train, config, device), render_image_gan, device=device,
-                         step_size=20)
+                         step_size=20, rerun_also=(COMPARE,))
     run.set_lr(lr)
     run.set_ratio(d_steps, 1)
     show_code(image_gan_code(config), label="🐍 The curriculum's Generator and Discriminator, and the image loop")
@@ -338,7 +340,7 @@ def _catch_up(vae: VaeRun, gan: GanRun) -> None:
         behind.step_for(min(0.5, ahead.train_seconds - behind.train_seconds))
 
 
-@st.fragment
+@st.fragment(key=COMPARE)
 def comparison_section(data: GenData) -> None:
     """Samples of the page's VAE and image GAN, the time each trained, how blurry and how varied they are."""
     vae, gan = st.session_state.get(f"{VAE}__run"), st.session_state.get(f"{IMG}__run")
@@ -346,10 +348,16 @@ def comparison_section(data: GenData) -> None:
         st.info("Both models appear here once their sections above have been drawn.")
         return
     gap = abs(vae.train_seconds - gan.train_seconds)
-    if st.button(f"⚖ Train the one behind for {min(gap, CATCH_UP_LIMIT):.0f} s, so both have trained equally long",
-                 key="gen_catch_up", disabled=gap < 1 or vae.stopped or gan.stopped):
+    left, right = st.columns([1, 2])
+    left.button("↻ Show their current samples", key="gen_compare_refresh", width="stretch",
+                help="This section shows the two models as they were when it was last drawn; training goes on above.")
+    if right.button(f"⚖ Train the one behind for {min(gap, CATCH_UP_LIMIT):.0f} s, so both have trained equally long",
+                    key="gen_catch_up", disabled=gap < 1 or vae.stopped or gan.stopped, width="stretch"):
         with st.spinner("Training the run that is behind…"):
             _catch_up(vae, gan)
+    if vae.steps == 0 and gan.steps == 0:
+        st.info("Neither model has trained yet: play the VAE (section 1) and the image GAN (section 3), then press "
+                "↻ to compare their samples here.", icon="ℹ️")
     with vae.locked(), gan.locked():
         sides = compare(vae, gan, data)
     for column, side in zip(st.columns(2), sides[:2]):

@@ -1,5 +1,7 @@
 """Optimizer figures: the traces carry exactly the surface grid, the path points, the losses and the lr curves."""
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -28,6 +30,14 @@ def paths():
     return result
 
 
+def values(v) -> np.ndarray:
+    """An array of a trace: plain, or a plotly.js typed array {"dtype", "bdata", "shape"}."""
+    if isinstance(v, dict):
+        flat = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).astype(float)
+        return flat.reshape([int(n) for n in v["shape"].split(",")]) if "shape" in v else flat
+    return np.asarray(v, dtype=float)
+
+
 def by_name(fig: go.Figure, name: str):
     (trace,) = [t for t in fig.data if t.name == name]
     return trace
@@ -40,8 +50,8 @@ def test_contour_draws_the_grid_and_every_path_point(paths):
     X, Y, Z = grid_values(ROSENBROCK, 40)
     assert_allclose(contour.x, X[0])
     assert_allclose(contour.y, Y[:, 0])
-    assert_allclose(contour.customdata, Z)  # the hover shows the true f
-    z = np.asarray(contour.z)
+    assert_allclose(values(contour.customdata), Z, rtol=1e-6)  # the hover shows the true f (float32 is plenty)
+    z = values(contour.z)
     assert z.shape == (40, 40)
     # log-spaced: the drawn height is log10 of f above its minimum, up to a tiny offset
     assert_allclose(10 ** z[Z > 1] - 10 ** z.min(), Z[Z > 1] - Z.min(), rtol=1e-3)
@@ -87,7 +97,7 @@ def test_saddle_contours_are_linear_and_have_no_minimum():
     saddle = SURFACES["Saddle"]
     path = compare_paths(saddle, saddle.start, {"SGD": OptimizerConfig("SGD", lr=0.1)}, 10)
     fig = contour_with_paths(saddle, path, resolution=15)
-    assert_allclose(fig.data[0].z, grid_values(saddle, 15)[2])
+    assert_allclose(values(fig.data[0].z), grid_values(saddle, 15)[2], rtol=1e-6, atol=1e-6)
     assert not [t for t in fig.data if t.name == "minimum"]
 
 
@@ -95,7 +105,7 @@ def test_surface_3d_puts_paths_on_the_surface(paths):
     fig = surface_3d(ROSENBROCK, paths, resolution=30)
     surface = fig.data[0]
     assert isinstance(surface, go.Surface)
-    assert np.asarray(surface.z).shape == (30, 30)
+    assert values(surface.z).shape == (30, 30)
     for label, path in paths.items():
         trace = by_name(fig, label)
         assert isinstance(trace, go.Scatter3d)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, lr_curves, surface_3d, surface_grid
+from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, lr_curves, surface_3d, surface_grid, typed
 from dlplay.lessons.optimization.paths import Path, compare_paths
 from dlplay.lessons.optimization.race_lab import (
     DEFAULT_CONFIGS,
@@ -216,7 +216,7 @@ def clickable(spec: Spec, surface: Surface, resolution: int = 51) -> Spec:
         if trace["type"] == "scatter":
             trace["unselected"] = dict(marker=dict(opacity=1))
     spec["data"].append(dict(
-        type="scatter", x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
+        type="scatter", x=typed(X.ravel()), y=typed(Y.ravel()), mode="markers", name="click to start here", showlegend=False,
         marker=dict(size=9, opacity=0), hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>click to start here<extra></extra>",
         unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
     ))

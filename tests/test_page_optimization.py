@@ -11,8 +11,9 @@ import pytest
 from spec_check import check
 from streamlit.testing.v1 import AppTest
 
+from dlplay.lessons.optimization.path_lab import paths_code, schedules_code
 from dlplay.lessons.optimization.paths import compare_paths
-from dlplay.lessons.optimization.sections import FRAME_KEY, FRAMES, PLAYING_KEY, paths_code, schedules_code
+from dlplay.lessons.optimization.sections import FRAME_KEY, FRAMES, PLAYING_KEY
 from dlplay.lessons.optimization.surfaces import SURFACES
 from dlplay.optim.factory import OptimizerConfig
 from dlplay.optim.schedules import ScheduleConfig, lr_curve

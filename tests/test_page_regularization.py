@@ -53,6 +53,8 @@ def test_step_advances_every_run_together(at):
     group = _group(at)
     assert [run.steps for run in group.runs.values()] == [30] * 4
     assert all(len(run.history.eval_step) == 10 and "weight_norm" in run.history.extras for run in group.runs.values())
+    assert any("30 training steps" in c.value for c in at.caption), "Step refreshes the dropout view"
+    at.run()  # Step re-ran the panel and the dropout view only (keyed fragments): the whole page for the next tests
 
 
 def test_learning_rate_applies_live_without_a_rebuild(at):

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import torch
 from plotly.colors import qualitative
 
 from dlplay.lessons.optimization.paths import Path
 from dlplay.lessons.optimization.surfaces import Surface, grid_values
-from dlplay.viz.spec import Spec, axis, figure, label
+from dlplay.viz.spec import Spec, axis, figure, label, typed
 
 COLORS = qualitative.D3  # the same colour order as the training charts
 # light, low-contrast blues so coloured paths stand out on top; dark blue marks the low ground
 SURFACE_COLORS = [[0.0, "#2b5c8a"], [0.25, "#6f9fc8"], [0.6, "#c6dbef"], [1.0, "#f7fbff"]]
 FONT = dict(size=16)
-
-
-def typed(values: np.ndarray) -> dict:
-    """A grid as a plotly.js typed array (float32, base64): a quarter of its JSON text, and the browser decodes it at once.
-
-    Specs skip plotly's validation, which is what turns arrays into typed arrays for go.Figure; the grids of these
-    views are sent again with every animation frame, so they travel compact."""
-    array = np.ascontiguousarray(values, dtype=np.float32)
-    return {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode("ascii"),
-            "shape": ",".join(map(str, array.shape))}
 
 
 def _display_z(values: np.ndarray, surface: Surface, z_min: float, z_span: float) -> np.ndarray:

@@ -11,8 +11,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlplay.lessons.optimization.figures import contour_with_paths, loss_curves, lr_curves, surface_3d, surface_grid, typed
-from dlplay.lessons.optimization.paths import Path, compare_paths
+from dlplay.lessons.optimization.figures import lr_curves
+from dlplay.lessons.optimization.path_lab import (
+    DEFAULT_OPTIMIZERS,
+    DEFAULT_SCHEDULES,
+    PATH_LRS,
+    SUGGESTED_LRS,
+    SURFACE_NAMES,
+    cached_lr_curve,
+    make_surface,
+    path_specs,
+    paths_code,
+    schedules_code,
+    slug,
+    start_step,
+)
 from dlplay.lessons.optimization.race_lab import (
     DEFAULT_CONFIGS,
     LETTERS,
@@ -24,86 +37,26 @@ from dlplay.lessons.optimization.race_lab import (
     build_race,
     diverged,
     make_data,
-    optimizer_code,
     problems,
     race_code,
     race_figures,
     results,
-    schedule_code,
     signature,
 )
-from dlplay.lessons.optimization.surfaces import SURFACES, Surface, noisy_bowl, quadratic_bowl
+from dlplay.lessons.optimization.surfaces import Surface
 from dlplay.optim.factory import OPTIMIZERS, OptimizerConfig
-from dlplay.optim.schedules import SCHEDULES, ScheduleConfig, lr_curve
+from dlplay.optim.schedules import SCHEDULES, ScheduleConfig
 from dlplay.training.race import RunGroup
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.sidebar import current_device
 from dlplay.ui.training_panel import training_panel
-from dlplay.viz.spec import Spec
+from dlplay.ui.widgets import bound, fmt, initial
 
-SURFACE_NAMES = ("Quadratic bowl", "Rosenbrock", "Beale", "Himmelblau", "Saddle", "Noisy bowl")
-FORMULAS = {  # f(x, y) of each surface as PyTorch source, for the code panel
-    "Quadratic bowl": "0.5 * (x ** 2 + {kappa:g} * y ** 2)  # condition number κ = {kappa:g}",
-    "Rosenbrock": "(1 - x) ** 2 + 100 * (y - x ** 2) ** 2",
-    "Beale": "(1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2",
-    "Himmelblau": "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2",
-    "Saddle": "x ** 2 - y ** 2",
-    "Noisy bowl": "0.5 * (x ** 2 + 5 * y ** 2)  # the gradient gets N(0, {noise:g}²) noise, like a minibatch's",
-}
-PATH_LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
-# A learning rate per surface and optimizer that shows the optimizer's character there (picked from runs of 200 steps).
-SUGGESTED_LRS = {
-    "Quadratic bowl": dict(SGD=0.05, Momentum=0.02, Nesterov=0.02, RMSProp=0.05, Adagrad=0.5, Adam=0.1, AdamW=0.1),
-    "Rosenbrock": dict(SGD=1e-3, Momentum=1e-3, Nesterov=1e-3, RMSProp=0.01, Adagrad=0.5, Adam=0.1, AdamW=0.1),
-    "Beale": dict(SGD=0.01, Momentum=1e-3, Nesterov=1e-3, RMSProp=0.02, Adagrad=0.5, Adam=0.1, AdamW=0.1),
-    "Himmelblau": dict(SGD=0.01, Momentum=2e-3, Nesterov=2e-3, RMSProp=0.02, Adagrad=0.5, Adam=0.1, AdamW=0.1),
-    "Saddle": dict(SGD=0.01, Momentum=2e-3, Nesterov=2e-3, RMSProp=0.01, Adagrad=0.1, Adam=0.01, AdamW=0.01),
-    "Noisy bowl": dict(SGD=0.02, Momentum=5e-3, Nesterov=5e-3, RMSProp=0.05, Adagrad=0.5, Adam=0.1, AdamW=0.1),
-}
-DEFAULT_OPTIMIZERS = ["SGD", "Momentum", "RMSProp", "Adam"]
-DEFAULT_SCHEDULES = ["StepLR", "CosineAnnealingLR", "OneCycleLR", "Warm-up + cosine"]
 PATHS = "opt_paths"  # the paths section's fragment key
 FRAME_KEY, PLAYING_KEY = "opt_paths__frame", "opt_paths__playing"  # animation state (not widgets, not in the URL)
 FRAMES = 30  # an animation shows the paths growing in this many frames
 TICK = 0.1  # seconds between animation frames (each frame also waits for the browser to redraw)
-CONTOUR_RESOLUTION, SURFACE_RESOLUTION = 100, 60  # grid sides: smooth contours, and light enough to redraw per frame
-
-
-def slug(name: str) -> str:
-    """'Warm-up + cosine' → 'warm_up__cosine': a widget-key fragment."""
-    return name.lower().replace(" ", "_").replace("+", "").replace("-", "_")
-
-
-def initial(key: str, default, argument: str = "value") -> dict:
-    """value=default for a widget, unless session state already holds its value (no double-default warning)."""
-    return {} if key in st.session_state else {argument: default}
-
-
-def bound(widget, label: str, *args, key: str, default, **kwargs):
-    """widget(label, *args, **kwargs) under `key`, bound to the URL, starting at `default`; select sliders show numbers."""
-    if widget is st.select_slider:
-        kwargs.setdefault("format_func", fmt)
-    return widget(label, *args, key=key, bind="query-params", **initial(key, default), **kwargs)
-
-
-def fmt(v: float) -> str:
-    """0.001 → '0.001', 1e-4 → '0.0001' (AppTest may pass an option already formatted)."""
-    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
-
-
-# ----- 1 · paths on surfaces ------------------------------------------------------------------------------------------
-def make_surface(name: str, kappa: float, noise: float) -> Surface:
-    """The chosen surface; the bowls take the condition-number and noise sliders."""
-    if name == "Quadratic bowl":
-        return quadratic_bowl(kappa)
-    if name == "Noisy bowl":
-        return noisy_bowl(noise)
-    return SURFACES[name]
-
-
-def _start_step(surface: Surface) -> float:
-    return 0.05 if surface.x_range[1] - surface.x_range[0] > 6 else 0.01
 
 
 def _on_surface_change() -> None:
@@ -122,7 +75,7 @@ def _on_click() -> None:
     if not points or "x" not in points[0]:
         return
     surface = make_surface(st.session_state.get("opt_surface", SURFACE_NAMES[1]), 10.0, 2.0)
-    step = _start_step(surface)
+    step = start_step(surface)
     for key, value, (low, high) in (("opt_x0", points[0]["x"], surface.x_range), ("opt_y0", points[0]["y"], surface.y_range)):
         st.session_state[key] = float(np.clip(round(round(value / step) * step, 4), low, high))
     st.session_state[FRAME_KEY] = None
@@ -158,72 +111,6 @@ def optimizer_controls(names: list[str], surface_name: str) -> dict[str, Optimiz
     return configs
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _cached_paths(surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int) -> dict:
-    surface = make_surface(surface_name, kappa, noise)
-    paths = compare_paths(surface, start, {c.name: c for c in configs}, steps, seed)
-    # plain values only: the cache pickles them, and Path objects would not survive a reload of dlplay.lessons.optimization.paths
-    return {name: (p.points, p.losses, p.diverged_at, p.message) for name, p in paths.items()}
-
-
-def cached_paths(
-    surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int
-) -> dict[str, Path]:
-    """compare_paths, cached: one computation per surface, start, optimizer settings and length."""
-    found = _cached_paths(surface_name, kappa, noise, start, configs, steps, seed)
-    return {name: Path(*values) for name, values in found.items()}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_grid(surface_name: str, kappa: float, noise: float, resolution: int) -> tuple:
-    """surface_grid, cached: f over the plot's grid changes with the surface only, not with paths or frames."""
-    return surface_grid(make_surface(surface_name, kappa, noise), resolution)
-
-
-def path_specs(
-    surface_name: str, kappa: float, noise: float, start: tuple, configs: tuple, steps: int, seed: int, shown: int, playing: bool
-) -> tuple[dict[str, Path], Spec, Spec, Spec]:
-    """(paths up to step `shown`, clickable contour, 3D view, loss per step) from the cached paths and surface grids."""
-    surface = make_surface(surface_name, kappa, noise)
-    paths = cached_paths(surface_name, kappa, noise, start, configs, steps, seed)
-    frame = {name: head(path, shown) for name, path in paths.items()}
-    grid = cached_grid(surface_name, kappa, noise, CONTOUR_RESOLUTION)
-    contour = clickable(contour_with_paths(surface, frame, grid=grid), surface)
-    # while playing, the 3D view keeps the whole paths: an unchanged chart costs the browser nothing to redraw
-    surface_view = surface_3d(surface, paths if playing else frame, grid=cached_grid(surface_name, kappa, noise,
-                                                                                     SURFACE_RESOLUTION))
-    return frame, contour, surface_view, loss_curves(frame, height=380)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_lr_curve(config: ScheduleConfig, lr: float, steps: int) -> np.ndarray:
-    """lr_curve, cached: stepping a real scheduler hundreds of times would slow every rerun of the page."""
-    return lr_curve(config, lr, steps)
-
-
-def head(path: Path, steps: int) -> Path:
-    """The first `steps` steps of a path (an animation frame); a cut shows only once the frame reaches it."""
-    if steps >= path.steps:
-        return path
-    return Path(path.points[: steps + 1], path.losses[: steps + 1])
-
-
-def clickable(spec: Spec, surface: Surface, resolution: int = 51) -> Spec:
-    """An invisible grid of points over the contour: clicking one (a plotly point selection) picks the start."""
-    xs, ys = np.linspace(*surface.x_range, resolution), np.linspace(*surface.y_range, resolution)
-    X, Y = np.meshgrid(xs, ys)  # (R, R) each
-    for trace in spec["data"]:  # a click selects one grid point; keep every other trace fully visible
-        if trace["type"] == "scatter":
-            trace["unselected"] = dict(marker=dict(opacity=1))
-    spec["data"].append(dict(
-        type="scatter", x=typed(X.ravel()), y=typed(Y.ravel()), mode="markers", name="click to start here", showlegend=False,
-        marker=dict(size=9, opacity=0), hovertemplate="x=%{x:.2f}, y=%{y:.2f}<br>click to start here<extra></extra>",
-        unselected=dict(marker=dict(opacity=0)), selected=dict(marker=dict(opacity=0)),
-    ))
-    spec["layout"]["clickmode"] = "event+select"
-    return spec
-
-
 def _surface_controls() -> tuple[str, float, float, int]:
     c = st.columns([2, 2, 2], vertical_alignment="bottom")
     name = c[0].selectbox("Loss surface", SURFACE_NAMES, key="opt_surface", bind="query-params", on_change=_on_surface_change,
@@ -242,7 +129,7 @@ def _surface_controls() -> tuple[str, float, float, int]:
 
 
 def _start_controls(surface: Surface) -> tuple[float, float]:
-    step = _start_step(surface)
+    step = start_step(surface)
     for key, (low, high), default in (("opt_x0", surface.x_range, surface.start[0]), ("opt_y0", surface.y_range, surface.start[1])):
         value = st.session_state.get(key)
         if value is not None and not low <= value <= high:  # left over from another surface
@@ -293,38 +180,6 @@ def _animation_buttons(steps: int) -> bool:
     return playing
 
 
-def paths_code(surface_name: str, kappa: float, noise: float, start: tuple, configs: dict[str, OptimizerConfig], steps: int) -> str:
-    """The PyTorch loop that draws these paths."""
-    formula = FORMULAS[surface_name].format(kappa=kappa, noise=noise)
-    makers = "\n".join(f'    "{n}": lambda p: {optimizer_code(c, "[p]")},' for n, c in configs.items())
-    noisy = ""
-    if surface_name == "Noisy bowl":
-        noisy = f"\n        p.grad += {noise:g} * torch.randn(2, dtype=torch.float64)  # a noisy gradient, like a minibatch's"
-    return f'''
-import torch
-
-def f(p):  # {surface_name}
-    x, y = p[0], p[1]
-    return {formula}
-
-optimizers = {{
-{makers}
-}}
-paths = {{}}
-for name, make in optimizers.items():
-    p = torch.tensor([{start[0]:g}, {start[1]:g}], dtype=torch.float64, requires_grad=True)  # the two "weights"
-    optimizer = make(p)
-    path = [p.detach().clone()]
-    for step in range({steps}):
-        optimizer.zero_grad()
-        loss = f(p)
-        loss.backward(){noisy}
-        optimizer.step()
-        path.append(p.detach().clone())
-    paths[name] = torch.stack(path)  # (steps + 1, 2)
-'''
-
-
 def _draw_paths(key: tuple, shown: int, steps: int, playing: bool) -> None:
     """The paths up to step `shown`: warnings for cut paths, contour (clickable), 3D view, loss per step."""
     frame, contour, surface_view, losses = path_specs(*key, shown, playing)
@@ -373,31 +228,6 @@ def paths_section(seed: int) -> None:
 
 
 # ----- 2 · schedules --------------------------------------------------------------------------------------------------
-def schedules_code(configs: dict[str, ScheduleConfig], lr: float, steps: int) -> str:
-    """The PyTorch loop that draws these learning-rate curves."""
-    # plain SGD has no momentum for OneCycleLR to cycle: make_scheduler turns cycle_momentum off, and so does this code
-    makers = "\n".join(f'    "{name}": lambda optimizer: {schedule_code(c, steps, lr, cycle_momentum=False)},'
-                       for name, c in configs.items())
-    return f'''
-import torch
-from torch.optim import lr_scheduler
-
-schedules = {{
-{makers}
-}}
-curves = {{}}
-for name, make in schedules.items():
-    optimizer = torch.optim.SGD(torch.nn.Linear(784, 10).parameters(), lr={lr:g})  # a fresh optimizer each
-    scheduler = make(optimizer)
-    curves[name] = []
-    for step in range({steps}):
-        curves[name].append(optimizer.param_groups[0]["lr"])
-        optimizer.step()  # in training: forward, loss.backward(), then optimizer.step()
-        if scheduler is not None:
-            scheduler.step()  # once per optimizer step, after optimizer.step()
-'''
-
-
 def schedule_params(name: str) -> ScheduleConfig:
     """Sliders for one schedule's parameters (inside its popover); nonsense is allowed, the core says why."""
     k, c = f"opt_s_{slug(name)}", ScheduleConfig(name=name)

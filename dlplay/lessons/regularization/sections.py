@@ -199,7 +199,7 @@ def lab_section(seed: int) -> None:
         st.warning(message, icon="⚠️")
     device = current_device()
     group = training_panel("reg", signature(lab, configs, device), lambda: build_group(lab, configs, device), render_live,
-                           device=device, step_size=30, chunk_seconds=0.2)
+                           device=device, step_size=30, chunk_seconds=0.2, rerun_also=(DROPOUT,))
     for run in group.runs.values():
         run.set_lr(lab.lr)  # the learning rate applies live, without a rebuild
     show_code(lab_code(lab, configs))

@@ -10,7 +10,8 @@
    which imports the ONNX exporter) and warm. The latency measurement the page adds is timed apart.
 
 Run: `.venv/bin/python benchmarks/bench_practical.py [--threads N] [--seconds 10] [--skip-pretraining]`.
-Prints wall and CPU seconds (CPU time is the fairer clock on a shared machine; wall is what a user waits).
+Prints wall and CPU seconds (CPU time is the fairer clock on a shared machine; wall is what a user waits), and a
+verdict by each clock.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def bench_pretraining():
     verdict = "met" if wall <= 60 else "NOT met"
     print(f"1. pretraining: {config.steps} steps × batch {config.batch_size} on {config.n_per_class * 5:,} source "
           f"images: {wall:.1f} s wall, {cpu:.1f} s CPU → held-out source accuracy {pretrained.source_accuracy:.1%} "
-          f"(target ≤ 60 s: {verdict})")
+          f"(target ≤ 60 s: {verdict} by the wall clock, {'met' if cpu <= 60 else 'NOT met'} by CPU time)")
     return pretrained
 
 
@@ -84,6 +85,7 @@ def bench_live_race(backbone: ColourNet, seconds: float, chunk: float = 0.3) -> 
             last = now
             periods.append(time.perf_counter() - previous)
             previous = time.perf_counter()
+        live_rate = race.live_rate
         race.pause()
         elapsed = time.perf_counter() - start
         rates = {way: n / elapsed for way, n in advanced.items()}
@@ -91,7 +93,21 @@ def bench_live_race(backbone: ColourNet, seconds: float, chunk: float = 0.3) -> 
         print(f"2. live race, {labels} labels per class: {len(periods)} redraws in {elapsed:.1f} s "
               f"({len(periods) / elapsed:.1f}/s, render median {statistics.median(renders) * 1e3:.0f} ms); redraws/s "
               f"showing new steps: " + ", ".join(f"{way} {rate:.1f}" for way, rate in rates.items()) +
-              f"; {race.live_rate:.0f} lockstep steps/s (target ≥ 2 updates/s per way: {verdict})")
+              f"; {live_rate:.1f} lockstep steps/s (target ≥ 2 updates/s per way: {verdict})")
+        # The same by CPU time, which a busy machine does not inflate: one lockstep step, one redraw.
+        step_cpu = statistics.median(thread_seconds(lambda r=race: r.step(1)) for _ in range(20))
+        render_cpu = thread_seconds(lambda r=race: [render(r) for _ in range(20)]) / 20
+        per_second = 1 / (chunk + render_cpu)
+        print(f"   by CPU time: a lockstep step of the three ways {step_cpu * 1e3:.0f} ms, a redraw {render_cpu * 1e3:.0f} "
+              f"ms → on an idle machine {per_second:.1f} redraws/s, each with ≈ {chunk / step_cpu:.0f} new steps per way "
+              f"(target ≥ 2 updates/s per way: {'met' if per_second >= 2 and step_cpu < chunk else 'NOT met'})")
+
+
+def thread_seconds(fn) -> float:
+    """CPU seconds this thread spent in fn()."""
+    start = time.thread_time()
+    fn()
+    return time.thread_time() - start
 
 
 def bench_export(backbone: ColourNet) -> None:
@@ -106,7 +122,7 @@ def bench_export(backbone: ColourNet) -> None:
         parts = ", ".join(f"{k} {a.seconds:.2f} s" for k, a in report.artifacts.items())
         verdict = "met" if wall <= 10 else "NOT met"
         print(f"3. export + verification ({label}): {wall:.1f} s wall, {cpu:.1f} s CPU ({parts}); max |Δ| vs eager: "
-              f"{diffs} (target ≤ 10 s: {verdict})")
+              f"{diffs} (target ≤ 10 s: {verdict} by the wall clock, {'met' if cpu <= 10 else 'NOT met'} by CPU time)")
     timings, wall, _ = clocked(lambda: latencies(model, report, X[:1]))
     print(f"   latency, batch 1 (measured in {wall:.1f} s): " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in timings.items()))
 

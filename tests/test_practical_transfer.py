@@ -257,3 +257,10 @@ def test_resnet18_download_failure_is_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     model, message = torchvision_backbone.pretrained_resnet18(download=True)
     assert model is None and "Could not load" in message and "Name or service not known" in message
+
+
+def test_a_job_stops_early_when_asked(tmp_path):
+    slow = PretrainConfig(width=4, n_per_class=12, n_test_per_class=4, steps=100_000, batch_size=16)
+    job = start_pretraining(slow, tmp_path)
+    job.stop()
+    assert job.done and "stopped" in job.error and not cache_path(slow, tmp_path).exists()

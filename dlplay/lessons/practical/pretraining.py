@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
@@ -52,6 +53,7 @@ def cache_path(config: PretrainConfig = PretrainConfig(), root: Path | None = No
 def pretrain(
     config: PretrainConfig = PretrainConfig(),
     progress: Callable[[float, str], None] | None = None,  # called with (fraction done, a line of status)
+    stop: threading.Event | None = None,  # set from another thread: pretraining ends early (InterruptedError)
 ) -> Pretrained:
     """Train ColourNet on the source classes (Adam, one-cycle schedule); return it with its held-out accuracy."""
     start = time.perf_counter()
@@ -64,6 +66,8 @@ def pretrain(
     model.train()
     report_every = max(1, config.steps // 50)
     for step in range(config.steps):
+        if stop is not None and stop.is_set():
+            raise InterruptedError("pretraining was stopped before it finished")
         index = torch.randint(len(X), (config.batch_size,), generator=generator)
         loss = F.cross_entropy(model(X[index]), y[index])
         optimizer.zero_grad(set_to_none=True)
@@ -131,6 +135,7 @@ class PretrainJob:
         self.error = ""  # why it failed, in one line; "" while running or after success
         self.started = time.monotonic()
         self._done = threading.Event()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dlplay-pretrain", daemon=True)
 
     def start(self) -> PretrainJob:
@@ -145,6 +150,12 @@ class PretrainJob:
         """Block until the job ends (or timeout); True if it ended."""
         return self._done.wait(timeout)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the job early (the process is exiting) and wait for its thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
@@ -153,7 +164,7 @@ class PretrainJob:
 
     def _run(self) -> None:
         try:
-            pretrained = pretrain(self.config, self._report)
+            pretrained = pretrain(self.config, self._report, self._stop)
             save(pretrained, self.config, self.path)
             self.fraction, self.status = 1.0, f"done: {pretrained.source_accuracy:.1%} on held-out source images"
         except Exception as error:  # noqa: BLE001 — shown on the page, not lost in a thread
@@ -166,6 +177,15 @@ class PretrainJob:
 # data folder, like a downloaded data set), so sessions that open the page meanwhile share one job, not one each.
 _jobs: dict[Path, PretrainJob] = {}
 _jobs_lock = threading.Lock()
+
+
+@atexit.register
+def _stop_jobs() -> None:
+    """At exit, stop the jobs still running: a thread inside torch when the interpreter ends aborts the process."""
+    with _jobs_lock:
+        jobs = list(_jobs.values())
+    for job in jobs:
+        job.stop()
 
 
 def start_pretraining(config: PretrainConfig = PretrainConfig(), root: Path | None = None) -> PretrainJob:

@@ -65,6 +65,16 @@ def _fmt(v: float, pattern: str = "{:.1%}") -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else pattern.format(v)
 
 
+def _number(pattern: str):
+    """format_func of a numeric option; an option already shown as text passes through (AppTest sets them that way)."""
+    return lambda option: option if isinstance(option, str) else pattern.format(option)
+
+
+def _label(labels: dict):
+    """format_func of a keyed option: its label; a label maps to itself."""
+    return lambda option: labels.get(option, option)
+
+
 def _cached(key: str, tag: object, make):
     """make(), kept in session state under key until `tag` changes."""
     held = st.session_state.get(key)
@@ -101,9 +111,7 @@ def _embedded_backbone() -> Backbone | None:
     st.info("The embedded backbone is not pretrained on this machine yet: dlplay trains it once on the source task "
             f"({PRETRAIN.steps} steps on {PRETRAIN.n_per_class * len(SOURCE_CLASSES):,} images, under a minute on two "
             "CPU cores) and caches it in the data folder. The rest of the page works meanwhile.", icon="🏋️")
-    if st.button("🏋️ Pretrain the backbone", key="prac_pretrain", type="primary"):
-        start_pretraining(PRETRAIN)
-        st.rerun(scope="fragment")
+    st.button("🏋️ Pretrain the backbone", key="prac_pretrain", type="primary", on_click=lambda: start_pretraining(PRETRAIN))
     return None
 
 
@@ -159,7 +167,7 @@ def _render_sweep(sweep: LabelSweep) -> None:
 @st.fragment
 def transfer_section(seed: int, device: torch.device) -> None:
     """Backbone, the three-way race live, accuracy against labels per class, the features a head sees, the code."""
-    choice = st.radio("Backbone", list(BACKBONES), format_func=BACKBONES.get, key="prac_backbone", horizontal=True,
+    choice = st.radio("Backbone", list(BACKBONES), format_func=_label(BACKBONES), key="prac_backbone", horizontal=True,
                       bind="query-params")
     backbone = _resnet_backbone() if choice == "resnet18" else None
     if choice == "resnet18" and backbone is None:
@@ -173,12 +181,12 @@ def transfer_section(seed: int, device: torch.device) -> None:
     c = st.columns(4)
     labels = c[0].select_slider("Labels per class", LABELS, 5, key="prac_labels", bind="query-params",
                                 help="Labelled target images per class: the whole training set of the target task.")
-    lr = c[1].select_slider("Learning rate (live)", LRS, 3e-3, key="prac_lr", bind="query-params", format_func="{:g}".format)
+    lr = c[1].select_slider("Learning rate (live)", LRS, 3e-3, key="prac_lr", bind="query-params", format_func=_number("{:g}"))
     scale = c[2].select_slider("Fine-tuning: backbone lr ×", SCALES, 0.1, key="prac_scale", bind="query-params",
                                help="The fine-tuned backbone learns this much slower than its new head.")
     steps = c[3].select_slider("Steps", [100, 200, 300, 500, 1000], 300, key="prac_steps", bind="query-params")
     config = TransferConfig(labels_per_class=labels, lr=lr, backbone_lr_scale=scale, max_steps=steps, seed=seed)
-    data = _cached("prac_target_data", (seed, backbone.name), lambda: _normalized(make_target_data(seed=seed), backbone))
+    data = _cached("prac_target_data", (seed, backbone.name), lambda: _normalized(make_target_data(seed=seed), backbone.normalize))
     signature = (backbone.name, labels, scale, seed, str(device))
     race = training_panel("prac_transfer", signature, lambda: build_race(config, backbone.model, backbone.make_scratch,
                           data, device), _render_race, device=device, step_size=20, chunk_seconds=0.3)
@@ -204,8 +212,8 @@ def transfer_section(seed: int, device: torch.device) -> None:
     plot(fig.projection_figure(panels, data.y_val.numpy(), class_names(TARGET_CLASSES)), key="prac_fig_projection")
 
 
-def _normalized(data: TargetData, backbone: Backbone) -> TargetData:
-    return TargetData(backbone.normalize(data.X_pool), data.y_pool, backbone.normalize(data.X_val), data.y_val)
+def _normalized(data: TargetData, normalize) -> TargetData:
+    return TargetData(normalize(data.X_pool), data.y_pool, normalize(data.X_val), data.y_val)
 
 
 # ----- 2 · mixed precision --------------------------------------------------------------------------------------------
@@ -243,7 +251,7 @@ def precision_section(seed: int, device: torch.device) -> None:
     choices = ("float16", "bfloat16") if device.type == "cuda" else ("bfloat16",)
     amp = c[3].selectbox("Low-precision format", choices, key="prac_amp_format", bind="query-params")
     lr = c[4].select_slider("Learning rate (live)", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, key="prac_amp_lr",
-                            bind="query-params", format_func="{:g}".format)
+                            bind="query-params", format_func=_number("{:g}"))
     config = PrecisionConfig(model=model, width=width, batch_size=batch, lr=lr, amp=amp, seed=seed)
     signature = (model, width, batch, amp, seed, str(device))
     race = training_panel("prac_amp", signature, lambda: build_precision_race(config, device), _render_precision,
@@ -271,10 +279,10 @@ def scaling_section() -> None:
     """A gradient that vanishes in float16 and survives with the loss scale; then the census of a real model's gradients."""
     powers = list(range(-1, -9, -1))
     c = st.columns(3)
-    a = c[0].select_slider("Activation a", powers, -3, format_func=lambda k: f"1e{k}", key="prac_act", bind="query-params")
-    u = c[1].select_slider("Upstream gradient ∂L/∂y", powers, -5, format_func=lambda k: f"1e{k}", key="prac_up",
+    a = c[0].select_slider("Activation a", powers, -3, format_func=_number("1e{}"), key="prac_act", bind="query-params")
+    u = c[1].select_slider("Upstream gradient ∂L/∂y", powers, -5, format_func=_number("1e{}"), key="prac_up",
                            bind="query-params")
-    s = c[2].select_slider("Loss scale", list(range(0, 33, 2)), 16, format_func=lambda k: f"2^{k}", key="prac_loss_scale",
+    s = c[2].select_slider("Loss scale", list(range(0, 33, 2)), 16, format_func=_number("2^{}"), key="prac_loss_scale",
                            bind="query-params", help="GradScaler starts at 2^16 = 65,536.")
     rows = nf.scaling_rows(10.0**a, 10.0**u, 2.0**s)
     st.dataframe(pd.DataFrame([{"run": r.label, "exact ∂L/∂w": f"{r.exact:.3g}", "w.grad after backward": f"{r.raw_grad:.4g}",
@@ -305,7 +313,7 @@ def _model_to_deploy(seed: int):
     source = st.radio("Model to deploy", DEPLOY_SOURCES, key="prac_dep_source", horizontal=True, bind="query-params")
     race = st.session_state.get(RACE_KEY)
     if source == DEPLOY_SOURCES[0] and race is not None:
-        way = st.selectbox("Which way", WAYS, index=1, format_func=WAY_LABELS.get, key="prac_dep_way", bind="query-params")
+        way = st.selectbox("Which way", WAYS, index=1, format_func=_label(WAY_LABELS), key="prac_dep_way", bind="query-params")
         with race.locked():
             run = race.runs[way]
             model, steps = copy.deepcopy(run.model).cpu().eval(), run.steps

@@ -99,7 +99,8 @@ def test_preset_loads_the_degradation_race(at):
     assert at.select_slider(key="arch_layers").value == 32 and at.select_slider(key="arch_shallow").value == 8
     race = _race(at)
     assert list(race.runs) == ["residual 32", "plain 32", "residual 8", "plain 8"]
-    assert any("fresh weights" in i.value for i in at.info)
+    assert any("fresh weights" in i.value for i in at.info) and at.select_slider(key="arch_width").value == 4
+    at.select_slider(key="arch_width").set_value(8).run()
     assert "Step ×2" in " ".join(b.label for b in at.button)  # a bigger race steps fewer at a time
 
 

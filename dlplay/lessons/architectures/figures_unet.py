@@ -31,8 +31,8 @@ def _grey_png(picture: np.ndarray) -> str:
 
 def _row_labels(names: list[str], tile_height: int) -> list[dict]:
     """Labels left of each row of a mosaic, in data coordinates (the image's pixels)."""
-    return [dict(x=-4, y=r * (tile_height + PAD) + tile_height / 2, text=name, xanchor="right", showarrow=False,
-                 font=dict(size=14)) for r, name in enumerate(names)]
+    return [dict(x=0, xref="paper", xanchor="right", xshift=-8, y=r * (tile_height + PAD) + tile_height / 2, yref="y",
+                 text=name, showarrow=False, font=dict(size=14)) for r, name in enumerate(names)]
 
 
 def _picture_figure(picture: np.ndarray, names: list[str], tile_height: int, title: str, uirevision: str,

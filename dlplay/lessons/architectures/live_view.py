@@ -23,9 +23,10 @@ SHOWN_MASKS = 6  # validation images whose masks update live
 
 def race_figures(race: ResidualRace) -> tuple[Spec, Spec, Spec, Spec]:
     """Training loss, validation accuracy, and the per-layer gradient norms at initialization and at the latest step."""
-    every = next(iter(race.runs.values())).config.eval_every
+    # mean batch loss per block of `every` steps: blocks of eval_every once there are many steps, shorter before
+    every = max(1, min(next(iter(race.runs.values())).config.eval_every, race.steps // 10))
     loss = race_curves({name: batch_loss_curve(run, every) for name, run in race.runs.items()},
-                       f"Training loss (mean batch loss per {every} steps; plain dashed)", max_points=MAX_POINTS)
+                       "Training loss (mean batch loss; plain nets dashed)", max_points=MAX_POINTS)
     accuracy = race_curves({name: (run.history.eval_step, run.history.val_acc) for name, run in race.runs.items()},
                            "Validation accuracy", accuracy=True, max_points=MAX_POINTS)
     initial = gradient_bars(race.initial_norms, race.layer_names, "Gradient per layer at initialization")

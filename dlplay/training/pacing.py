@@ -13,7 +13,7 @@ from dlplay.training.limits import MAX_STEPS, MAX_TRAINING_SESSIONS, LimitError
 TRAINER_THREAD = "dlplay-trainer"  # the name of every background training thread
 
 
-def _lower_priority(niceness: int = 5) -> None:
+def _lower_priority(niceness: int = 2) -> None:
     """Make this thread yield the CPU to the server's interactive threads (Linux: per-thread nice; elsewhere a no-op).
 
     Why: on a busy machine a click on any session's page waits for a core; training can wait a little longer."""

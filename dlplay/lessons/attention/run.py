@@ -93,14 +93,13 @@ class SequenceRun(Paced):
     def _train_chunk(self, n: int) -> None:
         """n steps, one device sync, a NaN check; an evaluation when one is due."""
         snapshot = copy.deepcopy(self.model.state_dict())  # the last weights known finite
-        optimizer_snapshot = copy.deepcopy(self.optimizer.state_dict())
         self.model.train()
         losses = torch.stack([self._train_step() for _ in range(n)]).float().cpu()  # one sync per chunk
         finite = torch.isfinite(losses)
         if not bool(finite.all()):
             first_bad = int((~finite).nonzero()[0])
             self.model.load_state_dict(snapshot)
-            self.optimizer.load_state_dict(optimizer_snapshot)
+            self.optimizer.state.clear()  # its moments saw the non-finite gradients: a stopped run keeps none
             self.status = "diverged"
             self.message = (f"The loss became {losses[first_bad].item()} at step {self.steps + first_bad + 1}: training "
                             f"diverged. The weights from step {self.steps} were kept. Lower the learning rate and press Reset.")

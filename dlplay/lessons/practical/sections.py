@@ -302,7 +302,7 @@ def scaling_section() -> None:
     census, figure = _cached("prac_census", (id(race), run.steps, scale), census_and_figure)
     plot(figure, key="prac_fig_census")
     st.caption(f"The float32 model of the race above at step {run.steps}, on 128 validation images ({len(census.log10_abs):,} "
-               f"nonzero gradient entries, evenly sampled in a big model): in float16, **{census.zero_unscaled:.2%}** "
+               f"nonzero gradient entries; at most 20,000, evenly sampled): in float16, **{census.zero_unscaled:.2%}** "
                f"of its gradient entries would be 0 and **{census.subnormal_unscaled:.1%}** subnormal; after × {scale:g}, "
                f"{census.zero_scaled:.2%} and {census.subnormal_scaled:.1%}, and {census.overflow_scaled:.2%} would overflow.")
 

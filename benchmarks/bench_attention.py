@@ -7,7 +7,7 @@ accuracy per position) and serializes them as st.plotly_chart does. Headless = t
 trained with `run.step_for` and no drawing. Target: live reaches ≥ 95 % within 60 s on 2 CPU cores; the view redraws
 at least twice a second.
 
-Run: `.venv/bin/python benchmarks/bench_attention.py [--repeats 3] [--chunk 0.4] [--limit 120] [--device cpu]`.
+Run: `.venv/bin/python benchmarks/bench_attention.py [--repeats 3] [--chunk 0.35] [--limit 120] [--device cpu]`.
 Prints times by the wall clock and by this process's CPU time (the fairer clock on a machine shared with other work).
 """
 
@@ -74,7 +74,7 @@ def live(config: LabConfig, device: torch.device, chunk: float, limit: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--chunk", type=float, default=0.4, help="seconds between live redraws (the page's chunk_seconds)")
+    parser.add_argument("--chunk", type=float, default=0.35, help="seconds between live redraws (the page's chunk_seconds)")
     parser.add_argument("--limit", type=float, default=120.0, help="give up after this many seconds")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: the app's policy, configure_threads())")
     parser.add_argument("--device", default="cpu")

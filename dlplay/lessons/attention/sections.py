@@ -274,7 +274,7 @@ def lab_section(device: torch.device, seed: int) -> None:
             plot(view.figures[name], key=f"att_fig_l_{name}", container=column)
 
     run = training_panel("att_lab", lab.signature(config, device), lambda: lab.build_lab_run(config, device), render,
-                         device=device, step_size=50, chunk_seconds=0.4)
+                         device=device, step_size=50, chunk_seconds=0.35)
     run.set_lr(config.lr)
     ablation_part(run, config)
     show_code(lab_code(config))

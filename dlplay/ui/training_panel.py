@@ -156,7 +156,8 @@ def training_panel(
         if playing:
             live()
         else:
-            view(current)
+            with st.container():  # one slot, as the live fragment's own container is: nothing of it can linger
+                view(current)
 
     panel()
     return state[run_key]

@@ -22,3 +22,6 @@ def _import_heavy_modules() -> None:
     import torch._dynamo  # noqa: F401 - imported by torch.optim on first use
 
     torch.optim.Adam([torch.zeros(1, requires_grad=True)]).step()  # the first optimizer step's lazy imports
+    import onnxruntime  # noqa: F401 - the export section's first ONNX export would wait ~2 s for these
+    import onnxscript  # noqa: F401
+    import torch.onnx  # noqa: F401

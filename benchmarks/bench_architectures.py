@@ -2,7 +2,7 @@
 - the default U-Net lab reaches validation IoU ≥ 0.8 (the "skips on" net) within 60 s of Play;
 - the degradation preset shows its gap within 90 s of Play: the deep plain net's training loss (mean batch loss of the
   last 40 steps) at least 0.3 above the shallow plain net's, the deep residual net's within 0.1 of the shallow one's;
-- the loss landscape (21 × 21 points for each net of the pair, 128 training images) finishes within 30 s, computed in
+- the loss landscape (21 × 21 points for each net of the pair, 64 training images) finishes within 30 s, computed in
   0.25-second slices as the page does between progress-bar updates.
 
 Live = what the page does while playing: the run trains in its background thread (`Paced.play`) and every
@@ -117,7 +117,8 @@ def bench_landscape(race) -> dict:
 def _render_stats(renders: list[float]) -> str:
     if not renders:
         return "no redraws"
-    return f"{len(renders)} redraws, render + serialize median {statistics.median(renders) * 1e3:.0f} ms"
+    return (f"{len(renders)} redraws, lock wait + render + serialize median {statistics.median(renders) * 1e3:.0f} ms "
+            "(the view waits for the training slice in progress)")
 
 
 def main() -> None:

@@ -10,7 +10,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlplay.lessons.architectures.landscape import LandscapeJob, LandscapeSetup, loss_surface, random_directions, sharpness
+from dlplay.lessons.architectures.landscape import (
+    LandscapeJob,
+    LandscapeSetup,
+    eval_copy,
+    loss_surface,
+    random_directions,
+    sharpness,
+)
 from dlplay.lessons.architectures.residual_race import (
     RaceSetup,
     batch_loss_curve,
@@ -169,20 +176,33 @@ def test_directions_are_filter_normalized_and_shared_by_name():
     torch.testing.assert_close(p1["blocks.0.conv1.weight"], d1["blocks.0.conv1.weight"])  # same weights, same direction
 
 
+def test_the_frozen_copy_folds_batch_norm_and_computes_the_same_function(data):
+    model = seeded_init_(ResNet(1, 4, 10, 1), 0)
+    model.train()
+    model(data[0][:32])  # move the running statistics away from their initial values
+    frozen = eval_copy(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in frozen.modules()) and model.training
+    with torch.no_grad():
+        torch.testing.assert_close(frozen(data[0][:16]), model.eval()(data[0][:16]), rtol=1e-4, atol=1e-5)
+
+
 def test_slice_centre_is_the_eval_loss_and_points_move_the_weights(data):
     model = seeded_init_(ResNet(1, 4, 10, 1), 0)
     X, y = data[0], data[1]
     setup = LandscapeSetup(resolution=5, span=0.5, n_samples=24, seed=1)
     axis, losses = loss_surface(model, X, y, setup)
-    assert losses.shape == (5, 5) and np.all(np.isfinite(losses)) and model.training  # mode restored
-    reference = copy.deepcopy(model).eval()
+    assert losses.shape == (5, 5) and np.all(np.isfinite(losses)) and model.training  # the model itself untouched
     with torch.no_grad():
-        centre = F.cross_entropy(reference(X[:24]), y[:24]).item()
-        assert losses[2, 2] == pytest.approx(centre, rel=1e-5)
-        d1, d2 = random_directions({n: p.detach() for n, p in model.named_parameters()}, seed=1)
-        for name, p in reference.named_parameters():  # the point α = axis[4], β = axis[0]
+        centre = F.cross_entropy(copy.deepcopy(model).eval()(X[:24]), y[:24]).item()
+    assert losses[2, 2] == pytest.approx(centre, rel=1e-4)
+    job = LandscapeJob({"net": model}, X, y, setup)
+    moved = copy.deepcopy(job.models["net"])
+    d1, d2 = job.directions["net"]
+    with torch.no_grad():
+        for name, p in moved.named_parameters():  # the point α = axis[4], β = axis[0], by hand
             p.add_(axis[4] * d1[name] + axis[0] * d2[name])
-        assert losses[0, 4] == pytest.approx(F.cross_entropy(reference(X[:24]), y[:24]).item(), rel=1e-5)
+        assert losses[0, 4] == pytest.approx(F.cross_entropy(moved(X[:24]), y[:24]).item(), rel=1e-5)
+    assert np.ptp(losses) > 0  # the slice is not flat: the points really moved
     assert sharpness(axis, losses) == pytest.approx(losses.mean() - losses[2, 2])
 
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
+from torch.fx.experimental.optimization import fuse
 
 RESOLUTIONS = (11, 15, 21, 31)  # grid points a side
 SPANS = (0.25, 0.5, 1.0, 2.0)  # the slice covers α, β ∈ [−span, span]
@@ -29,8 +30,21 @@ class LandscapeSetup:
 
     resolution: int = 21  # points a side: 21 × 21 = 441 losses per net
     span: float = 1.0  # α and β run over [−span, span] in filter-normalized units (1 = each filter's own norm)
-    n_samples: int = 128  # training images per loss: a subset keeps 441 evaluations within seconds
+    n_samples: int = 64  # training images per loss: a subset keeps 2 × 441 evaluations within half a minute on a CPU
     seed: int = 0  # draws the two random directions
+
+
+def eval_copy(model: nn.Module) -> nn.Module:
+    """A frozen copy to evaluate: eval mode, each batch norm folded into the convolution before it (where torch.fx can
+    trace the model), channels-last weights. Folding is exact in eval mode and makes each evaluation about a third
+    cheaper (measured on the race's nets); a direction drawn for the folded weights is one drawn for the originals:
+    folding rescales each filter, and filter normalization takes each filter's own norm."""
+    frozen = copy.deepcopy(model).eval()
+    try:
+        frozen = fuse(frozen)  # conv → batch norm pairs become one conv
+    except Exception:  # noqa: BLE001 - a model fx cannot trace is evaluated as it is
+        pass
+    return frozen.to(memory_format=torch.channels_last)
 
 
 def random_directions(named_params: dict[str, torch.Tensor], seed: int) -> tuple[dict, dict]:
@@ -46,7 +60,7 @@ def random_directions(named_params: dict[str, torch.Tensor], seed: int) -> tuple
             if w.dim() <= 1:  # biases and batch-norm scales stay put
                 direction[name] = torch.zeros_like(w)
                 continue
-            d = torch.randn(w.shape, generator=g, dtype=torch.float32).to(w.device, w.dtype)
+            d = torch.empty_like(w).copy_(torch.randn(w.shape, generator=g))  # w's device, dtype and memory format
             # filter normalization: each output filter d[i] gets the norm of w[i]
             d_norm = d.flatten(1).norm(dim=1).clamp_min(1e-12)  # (out,)
             w_norm = w.detach().flatten(1).norm(dim=1)  # (out,)
@@ -66,20 +80,22 @@ def hash_seed(seed: int, which: int, name: str) -> int:
 class LandscapeJob:
     """The slices of several nets, computed a few points at a time (`advance`), so a page stays live while it works.
 
-    Each net is a frozen copy in eval mode (batch norm uses its running statistics): training may go on meanwhile."""
+    Each net is a frozen copy in eval mode (batch norm uses its running statistics, folded into the convolutions):
+    training may go on meanwhile."""
 
     def __init__(self, models: dict[str, nn.Module], X: torch.Tensor, y: torch.Tensor, setup: LandscapeSetup = LandscapeSetup()):
         self.setup = setup
         self.axis = np.linspace(-setup.span, setup.span, setup.resolution)  # α (columns) and β (rows)
-        self.models = {name: copy.deepcopy(model).eval() for name, model in models.items()}
+        self.models = {name: eval_copy(model) for name, model in models.items()}
         device = next(next(iter(self.models.values())).parameters()).device
         self.X, self.y = X[: setup.n_samples].to(device), y[: setup.n_samples].to(device)
         self.losses = {name: np.full((setup.resolution, setup.resolution), math.nan) for name in models}
-        self._params, self._buffers, self._directions = {}, {}, {}
+        self._params, self._buffers = {}, {}
+        self.directions: dict[str, tuple[dict, dict]] = {}  # net → (d₁, d₂), drawn for the frozen copy's weights
         for name, model in self.models.items():
             self._params[name] = {n: p.detach() for n, p in model.named_parameters()}
             self._buffers[name] = {n: b.detach() for n, b in model.named_buffers()}
-            self._directions[name] = random_directions(self._params[name], setup.seed)
+            self.directions[name] = random_directions(self._params[name], setup.seed)
         self.total = len(models) * setup.resolution**2  # losses to compute in all
         self.done = 0  # losses computed so far
         self.seconds = 0.0  # compute time so far
@@ -94,7 +110,7 @@ class LandscapeJob:
         name = list(self.models)[index // per_net]
         j, i = divmod(index % per_net, self.setup.resolution)
         alpha, beta = float(self.axis[i]), float(self.axis[j])
-        d1, d2 = self._directions[name]
+        d1, d2 = self.directions[name]
         moved = {n: w + alpha * d1[n] + beta * d2[n] for n, w in self._params[name].items()}  # w + α·d₁ + β·d₂
         with torch.inference_mode():
             logits = functional_call(self.models[name], (moved, self._buffers[name]), (self.X,))

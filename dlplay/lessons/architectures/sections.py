@@ -68,6 +68,7 @@ JOB_KEY, RESULT_KEY = "arch_land_job", "arch_land_result"  # the landscape being
 LAYER_OPTIONS = [layers(n) for n in range(MIN_BLOCKS, MAX_BLOCKS + 1)]  # 8, 14, …, 62
 RACE_LRS = [1e-3, 3e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 3.0, 10.0]
 UNET_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0]
+UPSAMPLING_NAMES = {"bilinear": "bilinear + conv", "transposed": "transposed conv"}
 SLOW_DEPTH = 44  # from this many layers a lockstep step of the race takes a second or more on a CPU
 
 
@@ -77,7 +78,15 @@ def initial(key: str, default, argument: str = "value") -> dict:
 
 
 def _layers_label(v: int) -> str:
+    """8 → '8 layers', 0 → 'none' (AppTest may pass an option already formatted)."""
+    if not isinstance(v, int):
+        return str(v)
     return "none" if v == 0 else f"{v} layers"
+
+
+def _number(v: float) -> str:
+    """0.001 → '0.001' (AppTest may pass an option already formatted)."""
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
 
 
 # ----- 1 · residual vs plain ----------------------------------------------------------------------------------------
@@ -121,7 +130,7 @@ def race_controls() -> RaceSetup:
     optimizer = c[1].selectbox("Optimizer", RACE_OPTIMIZERS, key="arch_opt", bind="query-params",
                                help="Momentum = SGD with momentum 0.9, as He et al. trained ResNets.")
     lr = c[2].select_slider("Learning rate (live)", RACE_LRS, key="arch_lr", bind="query-params",
-                            format_func=lambda v: f"{v:g}", **initial("arch_lr", d.lr))
+                            format_func=_number, **initial("arch_lr", d.lr))
     depth, shallow = int(depth or layers(d.blocks_per_stage)), int(shallow or 0)
     if shallow and shallow >= depth:
         st.warning(f"The shallower pair ({shallow} layers) must have fewer layers than the main pair ({depth}): it is "
@@ -272,13 +281,19 @@ def unet_controls() -> SegSetup:
     c = st.columns(4)
     race = c[0].radio("Race", RACES, key="arch_u_race", bind="query-params",
                       help="Which two U-Nets train side by side on the same batches.")
-    skips = c[1].toggle("Skip connections", d.skips, key="arch_u_skips", bind="query-params",
-                        disabled=race == "skips on vs off", help="Raced on and off in the first race.")
-    upsampling = c[2].radio("Upsampling", UPSAMPLING, key="arch_u_up", bind="query-params", horizontal=True,
-                            disabled=race == "bilinear vs transposed",
-                            format_func=lambda u: {"bilinear": "bilinear + conv", "transposed": "transposed conv"}[u])
+    skips, upsampling = d.skips, d.upsampling
+    if race == "skips on vs off":  # raced, so not a setting: say so instead of showing a dead widget
+        c[1].caption("**Skip connections**: raced on and off")
+    else:
+        skips = c[1].toggle("Skip connections", d.skips, key="arch_u_skips", bind="query-params",
+                            help="On: the decoder concatenates the encoder's map of the same size at every level.")
+    if race == "bilinear vs transposed":
+        c[2].caption("**Upsampling**: raced, bilinear + conv vs transposed conv")
+    else:
+        upsampling = c[2].radio("Upsampling", UPSAMPLING, key="arch_u_up", bind="query-params", horizontal=True,
+                                format_func=lambda u: UPSAMPLING_NAMES.get(u, str(u)))
     lr = c[3].select_slider("Adam learning rate (live)", UNET_LRS, d.lr, key="arch_u_lr", bind="query-params",
-                            format_func=lambda v: f"{v:g}")
+                            format_func=_number)
     return replace(d, task=task or d.task, size=int(size), noise=float(noise), depth=int(depth), base_width=int(width),
                    race=race or d.race, skips=bool(skips), upsampling=upsampling or d.upsampling, lr=float(lr or d.lr))
 

@@ -20,7 +20,7 @@ class VaeConfig:
     """What a user can set of the VAE lab (the fields that need a new model, plus the live ones)."""
 
     dataset: str = "Synthetic digits"  # one of the image data sets (MNIST/FashionMNIST when on disk)
-    n_train: int = 5000  # training images
+    n_train: int = 3000  # training images: plenty for a 2D code, and few enough to draw fast on a first visit
     latent_dim: int = 2  # size of z: 2 lets the latent space be drawn as is
     hidden_size: int = 256  # the curriculum's encoder/decoder width
     beta: float = 1.0  # weight of the KL term (β-VAE); 1 is the true ELBO; applies live

@@ -3,6 +3,7 @@ train through Step, settings rebuild or apply live, and bad input gets a message
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from pathlib import Path
@@ -35,10 +36,24 @@ def open_tab(app: AppTest, number: int) -> AppTest:
     return ok(app.run())
 
 
+def spec(app: AppTest, key: str) -> dict:
+    """The spec of the chart with this key, as sent to the browser."""
+    (found,) = [c for c in app.get("plotly_chart") if c.proto.id.endswith(key)]
+    return json.loads(found.proto.spec)
+
+
 def chart(app: AppTest, key: str):
     """The chart with this key, its spec validated by plotly."""
-    (found,) = [c for c in app.get("plotly_chart") if c.proto.id.endswith(key)]
-    return check(json.loads(found.proto.spec))
+    return check(spec(app, key))
+
+
+def z(app: AppTest, key: str) -> np.ndarray:
+    """The first trace's z of a chart: a JSON list, or a typed array {"dtype", "bdata", "shape"} as long arrays travel."""
+    values = spec(app, key)["data"][0]["z"]
+    if isinstance(values, dict):
+        shape = tuple(int(n) for n in values["shape"].split(","))
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).reshape(shape).astype(float)
+    return np.array(values, dtype=float)
 
 
 def step(app: AppTest, panel: str) -> None:
@@ -85,7 +100,7 @@ def test_sentence_problems_get_a_message_and_keep_the_text(at):
     assert "empty" in texts(at, "warning") and "Type a sentence" in texts(at, "info")
     ok(at.text_input(key="att_text").set_value("one two three four five six seven eight nine ten eleven twelve").run())
     assert "left out" in texts(at, "warning")
-    assert np.shape(chart(at, "att_fig_s_weights").data[0].z) == (10, 10)  # the cap
+    assert z(at, "att_fig_s_weights").shape == (10, 10)  # the cap
     at.radio(key="att_tokenizer").set_value("characters")
     ok(at.text_input(key="att_text").set_value("attention").run())
     assert list(chart(at, "att_fig_s_x").data[0].y) == ["a", "t", "t·2", "e", "n", "t·3", "i", "o", "n·2"]
@@ -124,8 +139,8 @@ def test_lab_trains_through_step_and_applies_the_learning_rate_live(at):
     assert run is before and run.steps == 50 and run.history.eval_step == [25, 50]
     ok(at.select_slider(key="att_l_lr").set_value(1e-3).run())
     assert at.session_state[LAB] is run and run.lr == 1e-3
-    grid = chart(at, "att_fig_l_grid").data[0]
-    assert len(grid.z) == 2 * 9 - 1 and len(grid.z[0]) == 4 * 9 - 1  # 2 layers × 4 heads of 8 × 8
+    chart(at, "att_fig_l_grid")
+    assert z(at, "att_fig_l_grid").shape == (2 * 9 - 1, 4 * 9 - 1)  # 2 layers × 4 heads of 8 × 8, gaps between
 
 
 def test_lab_settings_rebuild_and_heads_follow_the_width(at):
@@ -142,7 +157,7 @@ def test_lab_settings_rebuild_and_heads_follow_the_width(at):
 def test_typed_examples_and_their_messages(at):
     ok(at.text_input(key="att_l_example").set_value("3141").run())
     assert "generalizes" in texts(at, "info")
-    assert np.shape(chart(at, "att_fig_l_map").data[0].z) == (4, 4)
+    assert z(at, "att_fig_l_map").shape == (4, 4)
     ok(at.text_input(key="att_l_example").set_value("12345678901234567").run())
     assert "maximum length 16" in texts(at, "warning")
     ok(at.text_input(key="att_l_example").set_value("12x").run())
@@ -154,8 +169,8 @@ def test_typed_examples_and_their_messages(at):
 def test_heads_switched_off(at):
     step(at, "att_lab")
     ok(at.button(key="att_l_ablate").click().run())
-    ablation = chart(at, "att_fig_l_ablation").data[0]
-    assert len(ablation.z) == 2 and len(ablation.z[0]) == 4
+    chart(at, "att_fig_l_ablation")
+    assert z(at, "att_fig_l_ablation").shape == (2, 4)
     ok(at.multiselect(key="att_l_off").set_value(["layer 1 · head 1", "layer 2 · head 2"]).run())
     assert any("heads off" in m.label for m in at.metric)
 
@@ -173,7 +188,7 @@ def test_language_model_trains_generates_and_shows_attention(at):
     ok(at.button(key="att_m_generate").click().run())
     sample = at.session_state["att_m_sample"][1]
     assert len(sample) == len("The é") + 30
-    assert np.shape(chart(at, "att_fig_m_attention").data[0].z)[0] == 2 * 4  # a row per layer and head
+    assert z(at, "att_fig_m_attention").shape[0] == 2 * 4  # a row per layer and head
     ok(at.slider(key="att_m_char").set_value(len("The é") + 2).run())
 
 

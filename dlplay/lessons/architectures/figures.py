@@ -7,12 +7,18 @@ import math
 import numpy as np
 
 from dlplay.training.history import downsample
-from dlplay.viz.spec import FONT, Spec, axis, figure, label
+from dlplay.viz.spec import FONT, Spec, axis, figure, label, merge
 from dlplay.viz.training import curve_layout, line
 
 # residual nets blue, plain nets red; the shallower pair in lighter shades of the same colours
 RUN_COLORS = ("#1f77b4", "#d62728", "#7fb8e0", "#f4a09c")
 LANDSCAPE_SCALE = "Viridis"
+
+
+def legend_below(spec: Spec, height: int = 400) -> Spec:
+    """The spec with its legend under the plot, where many entries cannot cover the title."""
+    return merge(spec, legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0), height=height,
+                 margin=dict(l=60, r=20, t=50, b=40))
 
 
 def run_colors(names: list[str]) -> dict[str, str]:
@@ -30,7 +36,7 @@ def race_curves(curves: dict[str, tuple[list, list]], title: str, accuracy: bool
         x, y = downsample(steps, values, max_points)
         data.append(line(x, y, name, colors[name], dash="dash" if name.startswith("plain") else None))
     options = dict(range=[0, 1.02], tickformat=".0%") if accuracy else {}
-    return figure(data, **curve_layout(title, "accuracy" if accuracy else "loss", **options))
+    return legend_below(figure(data, **curve_layout(title, "accuracy" if accuracy else "loss", **options)))
 
 
 def gradient_bars(norms: dict[str, np.ndarray], layer_names: dict[str, list[str]], title: str) -> Spec:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from dlplay.lessons.architectures.figures import legend_below
 from dlplay.training.history import History, downsample
 from dlplay.viz.images import png_data_uri
 from dlplay.viz.spec import FONT, Spec, axis, figure, label
@@ -12,6 +13,7 @@ from dlplay.viz.training import COLORS, curve_layout, line
 
 METRICS = {"val_iou": ("IoU", None), "val_dice": ("Dice", "dash"), "val_boundary_iou": ("boundary IoU", "dot")}
 PAD = 2  # pixels of white between the tiles of a mosaic
+PLOT_WIDTH = 740  # about how wide a full-width chart's plot area is drawn (the page's width less the labels' margin)
 
 
 def _mosaic(rows: list[np.ndarray]) -> np.ndarray:
@@ -39,7 +41,7 @@ def _picture_figure(picture: np.ndarray, names: list[str], tile_height: int, tit
                     height: int | None = None) -> Spec:
     h, w = picture.shape
     image = dict(type="image", source=_grey_png(picture), hovertemplate="x %{x}, y %{y}<extra></extra>")
-    scale = max(2.0, min(5.0, 900 / w))  # screen pixels per image pixel
+    scale = min(6.0, PLOT_WIDTH / w)  # screen pixels per image pixel when the picture fills the plot's width
     return figure([image], title=label(title), font=FONT, annotations=_row_labels(names, tile_height),
                   height=height or int(h * scale + 70), margin=dict(l=170, r=10, t=50, b=10), uirevision=uirevision,
                   xaxis=dict(visible=False, range=[-0.5, w - 0.5]),
@@ -64,7 +66,8 @@ def metric_curves(histories: dict[str, History], max_points: int = 250) -> Spec:
             if h.eval_step and values:
                 x, y = downsample(h.eval_step, values, max_points)
                 data.append(line(x, y, f"{name} · {what}", COLORS[i % len(COLORS)], dash=dash))
-    return figure(data, **curve_layout("Validation IoU, Dice and boundary IoU", "score", range=[0, 1.02]))
+    return legend_below(figure(data, **curve_layout("Validation IoU, Dice and boundary IoU", "score", range=[0, 1.02])),
+                        height=440)
 
 
 def feature_maps_figure(features: dict[str, torch.Tensor], max_channels: int = 8) -> Spec:

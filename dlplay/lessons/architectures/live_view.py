@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import torch
 
-from dlplay.lessons.architectures.figures import gradient_bars, race_curves
+from dlplay.lessons.architectures.figures import gradient_bars, legend_below, race_curves
 from dlplay.lessons.architectures.figures_unet import masks_figure, metric_curves
 from dlplay.lessons.architectures.residual_race import ResidualRace, batch_loss_curve, degradation, results
 from dlplay.lessons.architectures.segmentation import predicted_probabilities
@@ -70,7 +70,8 @@ def unet_figures(lab: RunGroup, X_show: torch.Tensor, y_show: torch.Tensor) -> t
     """Loss curves, validation IoU/Dice/boundary-IoU curves, and the masks of a few validation images."""
     histories = {name: run.history for name, run in lab.runs.items()}
     curves = {name: _without_batch_loss(h) for name, h in histories.items()}
-    loss = loss_figure(curves, title="Per-pixel BCE loss · train solid, validation dashed", max_points=MAX_POINTS)
+    loss = legend_below(loss_figure(curves, title="Per-pixel BCE loss · train solid, validation dashed",
+                                    max_points=MAX_POINTS), height=440)
     predictions = {name: predicted_probabilities(run, X_show) for name, run in lab.runs.items()}
     return loss, metric_curves(histories, MAX_POINTS), masks_figure(X_show, y_show, predictions)
 

@@ -17,20 +17,19 @@ seed, device = current_seed(), current_device()
 
 st.header("1 · Residual vs plain")
 st.markdown(
-    "A small CIFAR-style ResNet of the curriculum's `ResidualBlock`s and its **plain twin**: the very same layers and "
-    "initial weights, the skip switched off in every block (`shortcut=False`). The twin only lacks the 1×1 "
-    "**projection** shortcuts where a stage changes width — a few hundred parameters, see the table. Both see the same "
-    "batches. Press **▶ Play**: the deeper the nets, the more the plain one lags."
+    "A small CIFAR-style ResNet of the curriculum's `ResidualBlock`s races its **plain twin**: the same layers, initial "
+    "weights and batches, with the skip switched off in every block (`shortcut=False`; the twin only lacks the 1×1 "
+    "projections where a stage widens — see the parameter counts). **The degradation problem** (He et al., 2015): a "
+    "deeper plain net reaches a *higher training loss* than a shallower one — not overfitting, the optimizer just fails "
+    "to find the deeper solution. Load **Degradation: 8 vs 32 layers** and press **▶ Play**: the plain 32 falls behind "
+    "the plain 8, the residual 32 keeps up with the residual 8."
 )
 st.markdown(
-    "**The degradation problem** (He et al., 2015): a deeper plain net trains *worse* than a shallower one — its "
-    "*training* loss is higher, so it is not overfitting; the optimizer just cannot find the deeper solution, although "
-    "the extra layers could simply copy their input. Load **Degradation: 8 vs 32 layers** and watch the plain 32 stall "
-    "while the residual 32 keeps up with the 8-layer nets. **The gradient bars** show ‖∂L/∂W‖ for every layer, input on "
-    "the left, at initialization and live. Without batch norm (third preset) the plain net's gradients shrink by orders "
-    "of magnitude on the way back — they *vanish* — while the residual net's reach the first layer intact. With batch "
-    "norm they do not vanish — they even grow towards the input — and the deep plain net still fails: the skips fix "
-    "more than the size of the gradient (its direction gets as noisy as a random one, Balduzzi et al. 2017)."
+    "**The gradient bars** show ‖∂L/∂W‖ of every layer, input on the left. Without batch norm (third preset) the plain "
+    "net's gradients shrink by orders of magnitude on the way back — they *vanish* — while the residual net's reach the "
+    "first layer intact (with PyTorch's default initialization and no batch norm, both still train slowly: batch norm "
+    "was the other half of the fix). With batch norm the plain net's gradients do not vanish — they grow towards the "
+    "input — yet the deep plain net still lags: skips fix more than the size of the gradient."
 )
 race_section(seed, device)
 

@@ -34,7 +34,8 @@ def race_curves(curves: dict[str, tuple[list, list]], title: str, accuracy: bool
         if len(steps) == 0:
             continue
         x, y = downsample(steps, values, max_points)
-        data.append(line(x, y, name, colors[name], dash="dash" if name.startswith("plain") else None))
+        mode = dict(mode="lines+markers") if len(x) < 3 else {}  # one or two points draw no line
+        data.append({**line(x, y, name, colors[name], dash="dash" if name.startswith("plain") else None), **mode})
     options = dict(range=[0, 1.02], tickformat=".0%") if accuracy else {}
     return legend_below(figure(data, **curve_layout(title, "accuracy" if accuracy else "loss", **options)))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 from dlplay.training.limits import MAX_STEPS, MAX_TRAINING_SESSIONS, LimitError
@@ -19,6 +21,17 @@ def _lower_priority(niceness: int = 2) -> None:
     Why: on a busy machine a click on any session's page waits for a core; training can wait a little longer."""
     with contextlib.suppress(AttributeError, OSError, PermissionError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
+_playing: weakref.WeakSet = weakref.WeakSet()  # runs with a background loop, so the process can stop them at exit
+
+
+@atexit.register
+def _stop_every_background_loop() -> None:
+    """At exit, end every background loop before the interpreter tears down: a daemon thread killed inside torch's
+    C++ code aborts the process ("terminate called without an active exception", exit code 134)."""
+    for run in list(_playing):
+        run.pause()
 
 
 def _active_trainers() -> int:
@@ -135,6 +148,7 @@ class Paced:
                              "Press Step to train a few steps at a time, or Play again in a moment.")
         generation = self._generation
         self._window = (time.monotonic(), self._steps_now())
+        _playing.add(self)
         self._worker = threading.Thread(target=self._train_in_background, args=(generation, slice_seconds, idle_timeout),
                                         name=TRAINER_THREAD, daemon=True)
         self._worker.start()

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import random
-from collections.abc import Iterator
 
-import numpy as np
 import torch
 
 
@@ -46,14 +42,6 @@ def device_label(device: torch.device | str) -> str:
     return f"CPU ({threads} thread{'s' * (threads != 1)})"
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (all devices); return a CPU generator seeded the same."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)  # also seeds every CUDA device
-    return torch.Generator().manual_seed(seed)
-
-
 def configure_threads(n: int | None = None) -> int:
     """Set torch's CPU threads once for the whole process (never per run: sessions share the process); return it.
 
@@ -65,17 +53,3 @@ def configure_threads(n: int | None = None) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
-
-
-@contextlib.contextmanager
-def cpu_threads(n: int | None) -> Iterator[None]:
-    """Deprecated: set torch's threads for a block. Process-wide, so not for pages; configure_threads() replaces it."""
-    saved = torch.get_num_threads()
-    if n is None or n == saved:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)

@@ -33,17 +33,15 @@ class DropoutView:
 
 
 def dropout_view(h: torch.Tensor, p: float, seed: int = 0) -> DropoutView:
-    """Apply a real nn.Dropout(p) to h in train and eval mode; the mask comes from the same seeded draw."""
+    """nn.Dropout(p) on h in train mode, drawn as its kernel draws (Bernoulli(1 − p) noise, scaled by 1/(1 − p)) but
+    from a private generator, so the view is the same for a seed whatever other sessions do; and eval mode."""
     if not 0.0 <= p < 1.0:
         raise ValueError(f"the dropout rate must be in [0, 1), got {p}")
     h = h.detach().float().cpu()
-    dropout = nn.Dropout(p)
-    with torch.random.fork_rng(devices=[]):  # the view's draws leave the global random state alone
-        torch.manual_seed(seed)
-        train_out = dropout.train()(h)
-        torch.manual_seed(seed)
-        kept = dropout(torch.ones_like(h)) != 0  # the same draw on ones reveals the mask, zeros in h included
-    return DropoutView(h=h, kept=kept, train_out=train_out, eval_out=dropout.eval()(h), p=p)
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.empty_like(h).bernoulli_(1.0 - p, generator=generator)  # 1 = kept
+    train_out = h * (noise / (1.0 - p))  # what nn.Dropout(p) returns under torch.manual_seed(seed) (a test checks it)
+    return DropoutView(h=h, kept=noise != 0, train_out=train_out, eval_out=nn.Dropout(p).eval()(h), p=p)
 
 
 def block_outputs(model: MLP, X: torch.Tensor) -> list[torch.Tensor]:

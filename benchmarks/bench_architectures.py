@@ -16,6 +16,7 @@ Run: `.venv/bin/python benchmarks/bench_architectures.py [--repeats 1] [--thread
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -114,6 +115,13 @@ def bench_landscape(race) -> dict:
                 nets=names, steps=first.steps)
 
 
+def verdict(seconds: float, cpu: float, limit: float, ok: bool = True) -> str:
+    """'met' / 'NOT met' by the wall clock, and by this process's CPU time (the fairer clock on a shared machine)."""
+    wall = "met" if ok and seconds <= limit else "NOT met"
+    by_cpu = "met" if ok and cpu <= limit else "NOT met"
+    return f"target ≤ {limit:.0f} s: {wall} by the wall clock, {by_cpu} by CPU time ({cpu:.1f} s)"
+
+
 def _render_stats(renders: list[float]) -> str:
     if not renders:
         return "no redraws"
@@ -132,7 +140,9 @@ def main() -> None:
     device = pick_device(args.device)
     threads = configure_threads(args.threads or None)
     parts = set(args.only.split(","))
-    print(f"{device_label(device)}, {threads} torch thread(s) · live redraw every {args.chunk} s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{device_label(device)}, {threads} torch thread(s) · live redraw every {args.chunk} s · "
+          f"load average {load:.1f} on {os.cpu_count()} cores")
 
     if "unet" in parts:
         s = SegSetup()
@@ -146,10 +156,9 @@ def main() -> None:
             rims = ", ".join(f"{n} {v:.3f}" for n, v in r["boundary"].items())
             print(f"  repeat {repeat + 1}: {r['seconds']:.1f} s ({r['cpu']:.1f} s CPU) from Play to IoU ≥ {IOU_TARGET} at "
                   f"step {r['steps']} · best IoU {ious} · best boundary IoU {rims} · {_render_stats(r['renders'])}")
-        seconds = statistics.median(r["seconds"] for r in runs)
-        ok = all(r["ok"] for r in runs)
-        print(f"U-Net default → IoU ≥ {IOU_TARGET}: median {seconds:.1f} s (target ≤ {UNET_LIMIT:.0f} s: "
-              f"{'met' if ok and seconds <= UNET_LIMIT else 'NOT met'})")
+        seconds, cpu = statistics.median(r["seconds"] for r in runs), statistics.median(r["cpu"] for r in runs)
+        print(f"U-Net default → IoU ≥ {IOU_TARGET}: median {seconds:.1f} s "
+              f"({verdict(seconds, cpu, UNET_LIMIT, all(r['ok'] for r in runs))})")
 
     race = None
     if parts & {"race", "landscape"}:
@@ -165,18 +174,16 @@ def main() -> None:
             print(f"  repeat {repeat + 1}: {r['seconds']:.1f} s ({r['cpu']:.1f} s CPU) from Play to the gap at step "
                   f"{r['steps']} ({gap_text}) · {_render_stats(r['renders'])}")
         if "race" in parts:
-            seconds = statistics.median(r["seconds"] for r in runs)
-            ok = all(r["ok"] for r in runs)
-            print(f"Degradation preset → gap shown: median {seconds:.1f} s (target ≤ {RACE_LIMIT:.0f} s: "
-                  f"{'met' if ok and seconds <= RACE_LIMIT else 'NOT met'})")
+            seconds, cpu = statistics.median(r["seconds"] for r in runs), statistics.median(r["cpu"] for r in runs)
+            print(f"Degradation preset → gap shown: median {seconds:.1f} s "
+                  f"({verdict(seconds, cpu, RACE_LIMIT, all(r['ok'] for r in runs))})")
 
     if "landscape" in parts and race is not None:
         r = bench_landscape(race)
         s = LandscapeSetup()
         print(f"Landscape of {' and '.join(r['nets'])} at step {r['steps']}: {s.resolution}×{s.resolution} points × "
               f"{len(r['nets'])} nets = {r['points']} losses on {s.n_samples} images in {r['updates']} progress updates: "
-              f"{r['seconds']:.1f} s ({r['cpu']:.1f} s CPU) (target ≤ {LANDSCAPE_LIMIT:.0f} s: "
-              f"{'met' if r['seconds'] <= LANDSCAPE_LIMIT else 'NOT met'})")
+              f"{r['seconds']:.1f} s ({verdict(r['seconds'], r['cpu'], LANDSCAPE_LIMIT)})")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def bench_gan2d(seconds: float, chunk: float, device: torch.device) -> None:
         run.touch()
         began = time.perf_counter()
         with run.locked():
-            plane, _ = gan2d_view(run)
+            plane, _, _ = gan2d_view(run)
             h = run.history
             specs = [plane, distance_figure(h.eval_step, h.evals.get("js", []), h.evals.get("covered", []), n_modes),
                      *gan_curves_figures(h.series, run.loss)]

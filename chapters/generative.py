@@ -51,19 +51,23 @@ st.markdown(
 )
 gan2d_section(seed, device)
 st.markdown(
-    "**Try.** Switch the loss to **minimax** on a fresh run: early on D easily rejects the fakes, log(1 − D) is flat "
-    "there and G's arrows are short — that is why practice uses the non-saturating loss. On the **grid**, or with D "
-    "far faster than G, the purple points may crowd onto a few blobs: **mode collapse**, named below the plot when it "
-    "happens. Push a learning rate to 3 or 10 with SGD and the run diverges: it stops and keeps the last finite weights."
+    "**Try.** Give D 5 updates per round at a learning rate of 0.003, then compare **minimax** and **non-saturating** "
+    "from a fresh start: where D rejects the fakes, log(1 − D) is flat and G's mean push (under the plot) is several "
+    "times weaker — just when G needs it most; that is why practice uses the non-saturating loss. The same fast D "
+    "often crowds the purple points onto a few blobs: **mode collapse**, named beside the plot when it happens. With "
+    "**1 noise dimension** G can only draw a curve, and threads the modes like beads on a string; the **grid** of 25 "
+    "takes thousands of rounds. Push a learning rate to 3 or 10 with SGD and the run diverges: it stops and keeps the "
+    "last finite weights."
 )
 
 st.header("3 · A GAN on images")
 st.markdown(
     "The curriculum's `Generator(100, 784)` and `Discriminator(784)` — about 0.56 M and 0.53 M parameters, fully "
-    "connected — on the same images as the VAE. **Be patient on a CPU:** a round takes some tens of milliseconds, so a "
-    "minute brings several hundred to a thousand-odd rounds: first a grey haze, then dark backgrounds with bright "
-    "blobs, then stroke-like shapes; recognizable digits take several minutes (seconds on a GPU). The 64 samples come "
-    "from the same fixed noise every time."
+    "connected — on the same images as the VAE. **Be patient on a CPU:** a round takes some tens of milliseconds "
+    "(about 1,300 rounds a minute on an idle 2-core machine). First a grey haze, then blobs on a dark background — "
+    "often all alike, an early collapse — and after about 1,500 rounds speckled but recognizable digits: the GAN "
+    "copies even the pixel noise of its training images, which the VAE averages away. On a GPU this takes seconds. "
+    "The 64 samples come from the same fixed noise every time."
 )
 image_gan_section(data, seed, device)
 

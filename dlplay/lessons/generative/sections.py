@@ -281,7 +281,7 @@ def render_gan2d(run: GanRun) -> None:
     if c[3].button("½ · one G update", key="gen_gan_g_once", disabled=playing or run.stopped, width="stretch",
                    help="Only G learns: watch the purple points move along the arrows."):
         run.update_once("G")
-    plane, cov = gan2d_view(run, show_field, show_pull)
+    plane, cov, push = gan2d_view(run, show_field, show_pull)
     left, right = st.columns([3, 2])
     plot(plane, key="gen_fig_gan2d", container=left)
     h, n_modes = run.history, len(run.target.modes)
@@ -289,7 +289,8 @@ def render_gan2d(run: GanRun) -> None:
         plot(distance_figure(h.eval_step, h.evals.get("js", []), h.evals.get("covered", []), n_modes),
              key="gen_fig_gan_distance")
         st.caption(f"Now: {cov.n_covered} of {n_modes} modes hold at least a quarter of their fair share of the "
-                   f"{len(run.z_fixed)} watched points; {cov.on_target:.0%} of them lie on a mode.")
+                   f"{len(run.z_fixed)} watched points; {cov.on_target:.0%} of them lie on a mode. G's mean push "
+                   f"|−∂L_G/∂x| = **{push:.3g}** (the arrows show directions and relative lengths).")
         note = collapse_note(run)
         if note:
             st.warning(note, icon="🎯")

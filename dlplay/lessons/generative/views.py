@@ -81,15 +81,16 @@ def first_of_class(data: GenData, c: int) -> int:
     return int(found[0]) if len(found) else 0
 
 
-def gan2d_view(run: GanRun, show_field: bool = True, show_pull: bool = True) -> tuple[Spec, Coverage]:
-    """The plane: D's field, real and generated points, G's pull; and how the generated points cover the modes."""
+def gan2d_view(run: GanRun, show_field: bool = True, show_pull: bool = True) -> tuple[Spec, Coverage, float]:
+    """The plane: D's field, real and generated points, G's pull; how the generated points cover the modes; and the
+    mean length of the pull |−∂L_G/∂x| (the arrows are drawn to scale with each other, not across rounds)."""
     axis_values, field = d_field(run) if show_field else (torch.linspace(-1, 1, 2), None)
     fake, pull = run.generator_pull()
     real = run.target.X[:: max(1, len(run.target.X) // REAL_SHOWN)]
     title = f"Round {run.steps:,} · {run.d_updates:,} D updates · {run.g_updates:,} G updates"
     spec = gan2d_figure(axis_values.numpy(), None if field is None else field.numpy(), real.numpy(), fake.numpy(),
                         pull.numpy() if show_pull else None, run.target.modes.numpy(), title)
-    return spec, coverage(run.target, fake)
+    return spec, coverage(run.target, fake), float(pull.norm(dim=1).mean())
 
 
 @dataclass(frozen=True)

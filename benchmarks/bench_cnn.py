@@ -3,7 +3,7 @@ within 60 s of Play on 2 CPU cores, and its live view updates at least twice a s
 
 Live = what the page does while playing: the run trains in its background thread (`Paced.play`) and every
 `chunk_seconds` the view takes the run's lock, builds the live figure specs (curves at every update; kernels and feature
-maps at most every SLOW_EVERY s) and serializes them as Streamlit does (plotly's JSON encoder). The clock starts at
+maps, as pictures, at most every SLOW_EVERY s) and serializes them as Streamlit does (plotly's JSON encoder, PNG). The clock starts at
 Play and stops at the first evaluation with validation accuracy ≥ 97 %.
 Headless = the same run (same data, seed, weights) stepped alone to the same accuracy, for the live / headless ratio.
 --browser adds the real thing: `streamlit run app.py`, Debian's headless Chromium on /cnn, Play pressed, the step
@@ -28,15 +28,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dlplay.device import configure_threads, device_label, pick_device  # noqa: E402
 from dlplay.lessons.cnn.lab import TARGET_ACC, LabConfig, build_run, load_lab_data  # noqa: E402
-from dlplay.lessons.cnn.live_view import curve_figures, model_figures, status_line  # noqa: E402
+from dlplay.lessons.cnn.live_view import curve_figures, model_pictures, status_line  # noqa: E402
 
 SLOW_EVERY = 1.0  # as the page: kernels and feature maps are rebuilt at most this often while playing
 LIMIT = 180.0  # give up after this many seconds
 
 
-def serialize(specs) -> int:
-    """Bytes Streamlit would send for these specs (plotly.io.to_json, no validation)."""
-    return sum(len(pio.json.to_json_plotly(spec)) for spec in specs)
+def serialize(specs, pictures=()) -> int:
+    """Bytes Streamlit would send: specs through plotly.io.to_json (no validation), pictures as PNG files."""
+    import io
+
+    from PIL import Image
+
+    sent = sum(len(pio.json.to_json_plotly(spec)) for spec in specs)
+    for picture in pictures:
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="PNG")
+        sent += buffer.tell()
+    return sent
 
 
 def reached(run) -> bool:
@@ -55,13 +64,12 @@ def live(config: LabConfig, data, device, chunk: float) -> dict:
         drawn = time.perf_counter()
         run.touch()
         with run.locked():
-            specs = [*curve_figures(run)]
+            specs, pictures = [*curve_figures(run)], []
             status_line(run)
-            if drawn - heavy_at > SLOW_EVERY:
-                image, kernels, grids = model_figures(run, data, 0)
-                specs += [image, kernels, *grids]
+            if drawn - heavy_at > SLOW_EVERY:  # unchanged pictures are not sent again (same media file)
+                pictures = [image for _, image in model_pictures(run, data, 0)]
                 heavy_at = drawn
-            serialize(specs)
+            serialize(specs, pictures)
         renders.append(time.perf_counter() - drawn)
         periods.append(time.perf_counter() - began)
     run.pause()
@@ -79,8 +87,17 @@ def headless(config: LabConfig, data, device) -> dict:
     return dict(seconds=time.perf_counter() - start, cpu=time.process_time() - cpu, steps=run.steps, ok=reached(run))
 
 
-def browser(chunk: float) -> None:
-    """The page itself in headless Chromium: updates per second of the step counter, and Play → 97 % on the page."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
+def browser(url_path: str = "cnn", limit: float = LIMIT, server_options: tuple[str, ...] = ()) -> None:
+    """The page itself in headless Chromium: updates per second of the step counter, and Play → 97 % on the page
+    (another page's path compares its live updates, for `limit` seconds)."""
     import contextlib
     import socket
     import subprocess
@@ -94,7 +111,8 @@ def browser(chunk: float) -> None:
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true",
-                               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+                               *server_options],
                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -108,30 +126,37 @@ def browser(chunk: float) -> None:
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"])
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/cnn", timeout=240_000)
+            page.goto(f"{url}/{url_path}", timeout=240_000)
             play = page.get_by_role("button", name="▶ Play").first
             play.wait_for(timeout=240_000)
             page.wait_for_function("() => [...document.querySelectorAll('button')]"
                                    ".some(b => b.innerText.includes('Play') && !b.disabled)", timeout=240_000)
             caption = page.locator('[data-testid="stCaptionContainer"]', has_text="steps/s").first
-            clicked = time.perf_counter()
+            clicked, server_cpu = time.perf_counter(), cpu_seconds(server.pid)
             play.click()
             changes, last, done_at, status = [], None, None, ""
-            while time.perf_counter() - clicked < LIMIT:
+            while time.perf_counter() - clicked < limit:
                 with contextlib.suppress(Exception):
                     text = caption.inner_text(timeout=1000)
                     match = re.search(r"step ([\d,]+)", text)
                     if match and match.group(1) != last:
                         last = match.group(1)
                         changes.append(time.perf_counter())
-                    status = page.get_by_text("validation accuracy").first.inner_text(timeout=200)
+                    if url_path == "cnn":
+                        status = page.get_by_text("validation accuracy").first.inner_text(timeout=200)
                 if done_at is None and "reached 97" in status:
                     done_at = time.perf_counter() - clicked
                     break
                 time.sleep(0.05)
+            server_used = cpu_seconds(server.pid) - server_cpu
+            steps = int(last.replace(",", "")) if last else 0
             page.get_by_role("button", name="⏸ Pause").first.click()
             chromium.close()
         steady = [b - a for a, b in zip(changes[1:], changes[2:])]  # after the first redraw
+        wall = time.perf_counter() - clicked if done_at is None else done_at
+        print(f"browser: server process used {server_used:.1f} s CPU in {wall:.1f} s ({server_used / wall:.0%} of a core): "
+              f"{steps} steps, {steps / max(server_used, 1e-9):.0f} steps per CPU second of the server (training, "
+              "drawing and sending included)")
         rate = 1 / statistics.median(steady) if steady else 0.0
         print(f"browser: {len(changes)} step-counter updates; median every {statistics.median(steady) * 1e3:.0f} ms → "
               f"{rate:.1f} updates/s (target ≥ 2: {'met' if rate >= 2 else 'NOT met'})" if steady else
@@ -139,8 +164,8 @@ def browser(chunk: float) -> None:
         if done_at is not None:
             print(f"browser: the page wrote “{status.strip()}” {done_at:.1f} s after Play "
                   f"(target ≤ 60 s: {'met' if done_at <= 60 else 'NOT met'})")
-        else:
-            print(f"browser: 97 % not reported within {LIMIT:.0f} s (last status: {status.strip()!r})")
+        elif url_path == "cnn":
+            print(f"browser: 97 % not reported within {limit:.0f} s (last status: {status.strip()!r})")
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -153,7 +178,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads for the process (0: the app's policy)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--browser", action="store_true", help="also measure the page in headless Chromium")
+    parser.add_argument("--page", default="cnn", help="with --browser: the page whose live updates are counted")
+    parser.add_argument("--seconds", type=float, default=LIMIT, help="with --browser: the longest wait after Play")
+    parser.add_argument("--browser-only", action="store_true", help="skip the headless measurements")
+    parser.add_argument("--no-post-script-gc", action="store_true",
+                        help="with --browser: start the server with --runner.postScriptGC false (no gc.collect(2), which "
+                             "holds the GIL, after every fragment run)")
     args = parser.parse_args()
+    server_options = ("--runner.postScriptGC", "false") if args.no_post_script_gc else ()
+    if args.browser_only:
+        browser(args.page, args.seconds, server_options)
+        return
     device = pick_device(args.device)
     threads = configure_threads(args.threads or None)
     config = LabConfig()
@@ -186,7 +221,7 @@ def main() -> None:
           f"(target ≥ 2); render + serialize median {statistics.median(renders) * 1e3:.0f} ms, "
           f"p90 {sorted(renders)[int(0.9 * len(renders))] * 1e3:.0f} ms")
     if args.browser:
-        browser(args.chunk)
+        browser(args.page, args.seconds, server_options)
 
 
 if __name__ == "__main__":

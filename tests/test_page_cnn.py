@@ -35,7 +35,7 @@ def _stepper_text(app: AppTest) -> str:
 
 def test_renders_every_section_with_charts(at):
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) >= 10
+    assert len(at.get("plotly_chart")) >= 8 and len(at.get("image")) >= 5  # kernels and feature maps are pictures
     assert [h.value.split(" ·")[0] for h in at.header] == ["1", "2", "3", "4", "5"]
     assert "out[14, 14]" in _stepper_text(at)  # the stepper starts in the middle of the 28×28 map
 

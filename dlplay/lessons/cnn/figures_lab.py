@@ -1,12 +1,14 @@
-"""Figures of the CNN lab (plotly specs): learned kernels, feature maps as one grid per block, confusion, probabilities."""
+"""Figures of the CNN lab: learned kernels and feature maps as one picture each (light to redraw live), and plotly
+specs for the confusion matrix, probabilities, heat maps and the shift test."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from plotly.colors import sample_colorscale
 
-from dlplay.lessons.cnn.figures_conv import DIVERGING, image_axes, image_trace
+from dlplay.lessons.cnn.figures_conv import image_axes, image_trace
 from dlplay.viz.spec import FONT, Spec, axis, figure, label
 
 COLORS = ("#1f77b4", "#ff7f0e")  # CNN, MLP
@@ -27,43 +29,59 @@ def tile(maps: np.ndarray, ncols: int, pad: int = 1, fill: float = np.nan) -> np
     return grid
 
 
-def _height(rows: int, cols: int, plot_width: int = 560) -> int:
-    """A figure height that fits a grid of rows × cols cells drawn about plot_width pixels wide, title included."""
-    return int(min(640, max(160, 60 + plot_width * rows / max(cols, 1))))
+def _lut(colorscale: str) -> np.ndarray:
+    """A plotly colour scale sampled at 256 levels: (256, 3) uint8."""
+    rgb = sample_colorscale(colorscale, list(np.linspace(0, 1, 256)))
+    return np.array([[int(float(v)) for v in c[c.index("(") + 1 : -1].split(",")] for c in rgb], dtype=np.uint8)
 
 
-def kernel_grid_figure(weights: np.ndarray, title: str = "First-layer kernels") -> Spec:
-    """Learned kernels (O, C, k, k) as one grid: grey input → a diverging map of each kernel's weights; RGB input →
-    each kernel as a small colour image, scaled per kernel so grey = 0 (what colour and which edge it looks for)."""
-    o, c, k, _ = weights.shape
+VIRIDIS, RDBU = _lut("Viridis"), _lut("RdBu_r")
+GAP = np.array([255, 255, 255], dtype=np.uint8)  # white between the tiles
+
+
+def colorize(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Values (H, W) mapped through a colour table over [low, high]; NaN cells white: (H, W, 3) uint8."""
+    scaled = np.clip((np.nan_to_num(values, nan=low) - low) / max(high - low, 1e-12), 0, 1)
+    image = lut[(scaled * 255).round().astype(np.intp)]
+    image[np.isnan(values)] = GAP
+    return image
+
+
+def enlarge(image: np.ndarray, width: int = 420) -> np.ndarray:
+    """An image (H, W, 3) repeated pixel by pixel up to about `width` pixels wide, so the browser shows it crisp."""
+    factor = max(1, width // max(image.shape[1], 1))
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def kernel_grid_image(weights: np.ndarray) -> np.ndarray:
+    """Learned kernels (O, C, k, k) as one picture (H, W, 3) uint8: grey input → each kernel on a diverging scale
+    (blue −, white 0, red +); RGB input → each kernel as a small colour image (grey = 0). Each scaled to its own max."""
+    o, c = weights.shape[:2]
     ncols = min(o, 16)
+    bound = np.abs(weights).reshape(o, -1).max(axis=1).clip(min=1e-12)[:, None, None, None]
+    scaled = weights / bound  # (O, C, k, k) in [-1, 1]
     if c == 3:
-        bound = np.abs(weights).reshape(o, -1).max(axis=1).clip(min=1e-12)[:, None, None, None]
-        scaled = 0.5 + 0.5 * weights / bound  # (O, 3, k, k) in [0, 1], 0.5 = a zero weight
-        channels = [tile(scaled[:, i], ncols, fill=1.0) for i in range(3)]  # white between kernels
-        data = [image_trace(np.stack(channels), name="kernels")]
-        height, width = channels[0].shape
-    else:
-        grid = tile(weights[:, 0] / np.abs(weights).reshape(o, -1).max(axis=1).clip(min=1e-12)[:, None, None], ncols)
-        height, width = grid.shape
-        data = [dict(type="heatmap", z=grid, colorscale=DIVERGING, zmin=-1, zmax=1, zmid=0, showscale=False,
-                     hovertemplate="%{z:.2f} of the kernel's largest |weight|<extra></extra>")]
-    return figure(data, title=label(title), font=FONT, height=_height(height, width),
-                  margin=dict(l=10, r=10, t=50, b=10), uirevision="cnn-kernels", **image_axes(height, width))
+        rgb = np.stack([tile(0.5 + 0.5 * scaled[:, i], ncols) for i in range(3)], axis=-1)  # 0.5 = a zero weight
+        gaps = np.isnan(rgb[..., 0])
+        image = (np.nan_to_num(rgb).clip(0, 1) * 255).round().astype(np.uint8)
+        image[gaps] = GAP
+        return enlarge(image)
+    return enlarge(colorize(tile(scaled[:, 0], ncols), RDBU, -1.0, 1.0))
 
 
-def feature_grid_figure(maps: np.ndarray, title: str, max_maps: int = 32, plot_width: int = 360) -> Spec:
-    """A block's feature maps (C, H, W) as one grid, each map scaled to its own maximum (dark = silent channel);
-    plot_width: about how wide the chart is drawn, so its height fits the grid."""
+def feature_grid_image(maps: np.ndarray, max_maps: int = 32, width: int = 360) -> np.ndarray:
+    """A block's feature maps (C, H, W) as one picture (H', W', 3) uint8, each map scaled to its own maximum
+    (dark = a channel silent on this image)."""
     maps = maps[:max_maps]
     peak = maps.reshape(len(maps), -1).max(axis=1).clip(min=1e-12)[:, None, None]
     ncols = min(8, math.ceil(math.sqrt(2 * len(maps))))  # 8 maps → 4 × 2, 16 → 6 × 3, 32 → 8 × 4
-    grid = tile(maps / peak, ncols)
-    h, w = grid.shape
-    return figure([dict(type="heatmap", z=grid, colorscale="Viridis", zmin=0, zmax=1, showscale=False,
-                        hovertemplate="%{z:.2f} of the map's peak<extra></extra>")],
-                  title=label(title), font=FONT, height=_height(h, w, plot_width), margin=dict(l=10, r=10, t=50, b=10),
-                  uirevision=f"cnn-fm-{title}", **image_axes(h, w))
+    return enlarge(colorize(tile(maps / peak, ncols), VIRIDIS, 0.0, 1.0), width)
+
+
+def picture(x: np.ndarray, width: int = 280) -> np.ndarray:
+    """An image (C, H, W) in [0, 1] as (H', W', 3) uint8, enlarged crisp."""
+    rgb = np.repeat(x, 3, axis=0) if x.shape[0] == 1 else x
+    return enlarge((rgb.clip(0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0), width)
 
 
 def confusion_figure(matrix: np.ndarray, names: list[str], title: str) -> Spec:

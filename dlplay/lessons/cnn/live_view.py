@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from dlplay.data.torchvision_sets import ImageData
-from dlplay.lessons.cnn.figures_lab import drawing_figure, feature_grid_figure, kernel_grid_figure
+from dlplay.lessons.cnn.figures_lab import feature_grid_image, kernel_grid_image, picture
 from dlplay.lessons.cnn.lab import TARGET_ACC, feature_maps_of, first_layer_kernels, first_reaching
 from dlplay.training.run import TrainingRun
 from dlplay.viz.spec import Spec
@@ -33,14 +35,16 @@ def curve_figures(run: TrainingRun) -> tuple[Spec, Spec]:
             accuracy_figure(histories, title="Accuracy", max_points=MAX_POINTS))
 
 
-def model_figures(run: TrainingRun, data: ImageData, index: int) -> tuple[Spec, Spec, list[Spec]]:
-    """The test image, the first layer's kernels, and each block's feature maps of that image (heavier: throttled)."""
+def model_pictures(run: TrainingRun, data: ImageData, index: int) -> list[tuple[str, np.ndarray]]:
+    """(title, picture) of the test image, the first layer's kernels and each block's feature maps of that image:
+    pictures, not charts, so an unchanged one costs the browser nothing while training plays."""
     index %= len(data.X_test)
     grey = data.X_train.shape[1] == 1
-    kernels = kernel_grid_figure(first_layer_kernels(run.model).numpy(),
-                                 "First-layer kernels (blue −, red +)" if grey else "First-layer kernels (grey = 0)")
     maps = feature_maps_of(run.model, data.X_test[index])
-    grids = [feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
-                                 plot_width=1100 // len(maps)) for i, m in enumerate(maps)]
-    image = drawing_figure(data.X_test[index].numpy(), f"Test image {index}: {data.classes[int(data.y_test[index])]}")
-    return image, kernels, grids
+    return [
+        (f"Test image {index}: {data.classes[int(data.y_test[index])]}", picture(data.X_test[index].numpy())),
+        ("First-layer kernels " + ("(blue −, white 0, red +)" if grey else "(grey = 0)"),
+         kernel_grid_image(first_layer_kernels(run.model).numpy())),
+        *((f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}", feature_grid_image(m.numpy()))
+          for i, m in enumerate(maps)),
+    ]

@@ -22,8 +22,9 @@ from dlplay.lessons.cnn.convolution import (
 from dlplay.lessons.cnn.figures_conv import feature_map_figure, input_figure, products_figure, shift_figure
 from dlplay.lessons.cnn.figures_lab import (
     confusion_figure,
-    feature_grid_figure,
+    feature_grid_image,
     heat_figure,
+    picture,
     probability_figure,
     shift_accuracy_figure,
 )
@@ -31,7 +32,7 @@ from dlplay.lessons.cnn.images import SOURCES, Picture, decode_upload, prepare_d
 from dlplay.lessons.cnn.inspect_input import EXPLAINERS, fit_to_model, read
 from dlplay.lessons.cnn.kernels import KERNEL_NAMES, KERNEL_SIZES, format_kernel, make_kernel, parse_kernel
 from dlplay.lessons.cnn.lab import LAB_DATASETS, LabConfig, confusion_matrix, layer_table, load_lab_data, mistakes
-from dlplay.lessons.cnn.live_view import MAX_POINTS, curve_figures, model_figures, status_line
+from dlplay.lessons.cnn.live_view import MAX_POINTS, curve_figures, model_pictures, status_line
 from dlplay.lessons.cnn.pooling import POOLS, compare_shift, convolve
 from dlplay.lessons.cnn.race import parameter_count, shift_accuracy
 from dlplay.lessons.cnn.snippets import convolution_code
@@ -39,7 +40,6 @@ from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing
-from dlplay.viz.images import image_grid_figure
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 UPLOAD = "Your upload"
@@ -255,12 +255,17 @@ def render_live(run, data: ImageData) -> None:
     plot(loss, key="cnn_fig_loss", container=left)
     plot(accuracy, key="cnn_fig_acc", container=right)
     index = int(st.session_state.get("cnn_fm_image", 0))
-    image, kernels, grids = _throttled(run, lambda: model_figures(run, data, index))
+    (image_title, image), (kernel_title, kernels), *grids = _throttled(run, lambda: model_pictures(run, data, index))
     left, right = st.columns([1, 2])
-    plot(image, key="cnn_fig_fm_input", container=left)
-    plot(kernels, key="cnn_fig_kernels", container=right)
-    for i, (column, grid) in enumerate(zip(st.columns(len(grids)), grids)):
-        plot(grid, key=f"cnn_fig_fm_{i}", container=column)
+    _picture_with_title(left, image_title, image)
+    _picture_with_title(right, kernel_title, kernels)
+    for column, (title, grid) in zip(st.columns(len(grids)), grids):
+        _picture_with_title(column, title, grid)
+
+
+def _picture_with_title(container, title: str, image) -> None:
+    container.markdown(f"**{title}**")
+    container.image(image, width="content", clamp=True)
 
 
 def layer_section(run) -> None:
@@ -294,9 +299,12 @@ def evaluation_section(data: ImageData) -> None:
     plot(confusion_figure(confusion_matrix(data.y_test, y_pred, len(names)).numpy(), names,
                           f"Confusion matrix at step {run.steps:,}"), key="cnn_fig_confusion", container=left)
     wrong = mistakes(data.y_test, logits)
-    labels = [f"{names[int(data.y_test[i])]}→{names[int(y_pred[i])]}" for i in wrong]
-    right.plotly_chart(image_grid_figure(data.X_test[wrong], labels, ncols=4, title="Most confident mistakes (true→predicted)"),
-                       key="cnn_fig_mistakes", width="stretch")
+    right.markdown("**Most confident mistakes** (true → predicted)")
+    if len(wrong) == 0:
+        right.success("No mistakes on the held-out images.")
+    else:
+        right.image([picture(data.X_test[i].numpy(), width=84) for i in wrong], width=84,
+                    caption=[f"{names[int(data.y_test[i])]} → {names[int(y_pred[i])]}" for i in wrong])
 
 
 # ----- 4 · your own input -------------------------------------------------------------------------------------------
@@ -367,8 +375,8 @@ def your_input_section(data: ImageData) -> None:
         plot(heat_figure(x.numpy(), reading.heat.numpy(), f"{explainer}: what drove “{names[reading.predicted]}”"),
              key="cnn_fig_heat", container=b)
     for i, (column, m) in enumerate(zip(st.columns(len(reading.feature_maps)), reading.feature_maps)):
-        plot(feature_grid_figure(m.numpy(), f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
-                                 plot_width=1100 // len(reading.feature_maps)), key=f"cnn_fig_in_fm_{i}", container=column)
+        _picture_with_title(column, f"Block {i + 1}: {m.shape[0]} maps {m.shape[1]}×{m.shape[2]}",
+                            feature_grid_image(m.numpy()))
 
 
 # ----- 5 · CNN vs MLP -----------------------------------------------------------------------------------------------

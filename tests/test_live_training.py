@@ -138,3 +138,29 @@ def test_caps_refuse_a_run_too_big_and_a_trainer_too_many(monkeypatch):
         first.pause()
     second.play()  # a slot is free again
     second.pause()
+
+
+def test_the_run_lock_is_first_come_first_served():
+    """A loop that releases and re-acquires at once (as training does) cannot keep a waiting reader out."""
+    from dlplay.training.pacing import FairLock
+
+    lock, turns, stop = FairLock(), [0], threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            with lock:
+                with lock:  # re-entrant, as TrainingRun.step inside the background loop
+                    turns[0] += 1
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        assert wait_for(lambda: turns[0] > 100)
+        for _ in range(20):
+            before = turns[0]
+            with lock:
+                waited_turns = turns[0] - before
+            assert waited_turns <= 2, f"the loop took the lock {waited_turns} times while a reader waited"
+    finally:
+        stop.set()
+        thread.join()

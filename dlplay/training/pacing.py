@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
-import os
+import collections
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from dlplay.training.limits import MAX_STEPS, MAX_TRAINING_SESSIONS, LimitError
 
 TRAINER_THREAD = "dlplay-trainer"  # the name of every background training thread
-
-
-def _lower_priority(niceness: int = 2) -> None:
-    """Make this thread yield the CPU to the server's interactive threads (Linux: per-thread nice; elsewhere a no-op).
-
-    Why: on a busy machine a click on any session's page waits for a core; training can wait a little longer."""
-    with contextlib.suppress(AttributeError, OSError, PermissionError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 _playing: weakref.WeakSet = weakref.WeakSet()  # runs with a background loop, so the process can stop them at exit
@@ -56,6 +47,47 @@ def step_for(step: Callable[[int], object], is_stopped: Callable[[], bool], seco
     return taken
 
 
+class FairLock:
+    """A re-entrant lock granted in the order it was asked for (threading.RLock is not fair: a thread that releases and
+    re-acquires at once, as a training loop does, can keep a waiting thread out indefinitely)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: collections.deque[object] = collections.deque()
+
+    def acquire(self) -> bool:
+        me = threading.get_ident()
+        with self._condition:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            ticket = object()
+            self._queue.append(ticket)
+            while self._owner is not None or self._queue[0] is not ticket:
+                self._condition.wait()
+            self._queue.popleft()
+            self._owner, self._depth = me, 1
+            return True
+
+    def release(self) -> None:
+        with self._condition:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("release of a FairLock this thread does not hold")
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._condition.notify_all()
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
 class Paced:
     """Mixin: train in adaptive chunks for a time budget (`step_for`) or in a background thread (`play`), one caller
     at a time, and `interrupt` from another thread.
@@ -69,9 +101,7 @@ class Paced:
     message: str
 
     def _init_pacing(self) -> None:
-        self._lock = threading.RLock()  # one thread trains (or reads the model) at a time
-        self._readers = 0  # threads waiting in locked(): the background loop lets them in before its next slice
-        self._readers_lock = threading.Lock()
+        self._lock = FairLock()  # one thread trains (or reads the model) at a time, in the order they asked
         self._generation = 0  # interrupt() bumps it: a step_for or background loop begun before then stops
         self._worker: threading.Thread | None = None
         self._touched = 0.0  # time.monotonic() of the page's last sign of life
@@ -105,23 +135,10 @@ class Paced:
         with self._lock:
             pass
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """`with run.locked():` reads the model without the background thread changing it meanwhile.
-
-        Why not just the lock: a lock is not fair, and the background loop, which takes it again 0.5 ms after releasing
-        it, could keep a waiting page out for seconds; the loop waits while someone is here."""
-        with self._readers_lock:
-            self._readers += 1
-        try:
-            self._lock.acquire()
-        finally:
-            with self._readers_lock:
-                self._readers -= 1
-        try:
-            yield
-        finally:
-            self._lock.release()
+    def locked(self) -> FairLock:
+        """`with run.locked():` reads the model without the background thread changing it meanwhile (the lock is
+        first come, first served: the loop, which asks again the moment it lets go, cannot keep a reader out)."""
+        return self._lock
 
     # ----- training in the background ----------------------------------------------------------------------------
     @property
@@ -165,7 +182,6 @@ class Paced:
         return int(getattr(self, "steps", 0))
 
     def _train_in_background(self, generation: int, slice_seconds: float, idle_timeout: float) -> None:
-        _lower_priority()
         chunk = 1
         try:
             while self._generation == generation and not self.stopped:
@@ -183,16 +199,8 @@ class Paced:
                 per_step = took / chunk if took > 0 else 1e-4
                 chunk = max(1, min(int(slice_seconds / per_step), 4 * chunk))
                 self._update_rate()
-                self._let_readers_in()
         except Exception as error:  # noqa: BLE001 - reported on the page, not lost in a thread
             self.stop("failed", f"Training stopped on an error: {type(error).__name__}: {error}")
-
-    def _let_readers_in(self, patience: float = 2.0) -> None:
-        """Between slices: wait while a reader (the page, drawing) waits for the lock, so it gets it next."""
-        deadline = time.monotonic() + patience
-        time.sleep(0.0005)
-        while self._readers and time.monotonic() < deadline:
-            time.sleep(0.001)
 
     def _update_rate(self) -> None:
         start, steps = self._window

@@ -187,3 +187,15 @@ def test_a_drawing_is_cropped_scaled_and_centred_like_mnist():
     assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
     assert (x[0] > 0.5).any(dim=1).sum() >= 18  # its height was scaled to about 20 pixels
     assert prepare_drawing(torch.zeros(56, 56)) is None
+
+
+def test_an_upload_of_dark_ink_on_paper_is_inverted_for_a_grey_model_only():
+    from dlplay.lessons.cnn.inspect_input import upload_to_input
+
+    paper = torch.ones(3, 40, 30)
+    paper[:, 10:30, 12:16] = 0.0  # a dark stroke on white
+    x, inverted = upload_to_input(paper, 1, 28)
+    assert inverted and x.shape == (1, 28, 28) and float(x.mean()) < 0.5
+    assert float(x[0, :, :2].max()) == 0.0  # the padding of the narrow image stays black
+    x, inverted = upload_to_input(paper, 3, 32)
+    assert not inverted and x.shape == (3, 32, 32)

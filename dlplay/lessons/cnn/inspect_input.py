@@ -88,3 +88,10 @@ def fit_to_model(x: torch.Tensor, channels: int, size: int) -> torch.Tensor:
     if side != size:
         x = F.interpolate(x[None], size=(size, size), mode="area" if side > size else "bilinear")[0]
     return x.clamp(0, 1).contiguous()
+
+
+def upload_to_input(x: torch.Tensor, channels: int, size: int) -> tuple[torch.Tensor, bool]:
+    """An uploaded image made the model's input (fit_to_model), inverted when a grey model meets dark ink on light
+    paper (the training digits are light on black); returns (input, whether it was inverted)."""
+    inverted = channels == 1 and float(x.mean()) > 0.5  # decided before padding: the padding is black
+    return fit_to_model(1 - x if inverted else x, channels, size), inverted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from dlplay.lessons.cnn.figures_lab import (
     shift_accuracy_figure,
 )
 from dlplay.lessons.cnn.images import SOURCES, Picture, decode_upload, prepare_drawing, sample_picture
-from dlplay.lessons.cnn.inspect_input import EXPLAINERS, fit_to_model, read
+from dlplay.lessons.cnn.inspect_input import EXPLAINERS, fit_to_model, read, upload_to_input
 from dlplay.lessons.cnn.kernels import KERNEL_NAMES, KERNEL_SIZES, format_kernel, make_kernel, parse_kernel
 from dlplay.lessons.cnn.lab import LAB_DATASETS, LabConfig, confusion_matrix, layer_table, load_lab_data, mistakes
 from dlplay.lessons.cnn.live_view import MAX_POINTS, curve_figures, model_pictures, status_line
@@ -48,15 +49,9 @@ CHANNELS = {1: ["grey"], 3: ["R", "G", "B"]}
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1]
 SLOW_EVERY = 1.0  # seconds between redraws of the kernels and feature maps while training plays
 
-_CANVAS = st.components.v2.component(
-    "dlplay_cnn_canvas",
-    html='<div class="pad"><canvas class="dlplay-draw" width="280" height="280"></canvas><button type="button">🧽 Clear</button></div>',
-    css=".pad{display:flex;flex-direction:column;gap:6px;align-items:flex-start}"
-        "canvas{width:280px;height:280px;border-radius:6px;touch-action:none;cursor:crosshair;border:1px solid #999}"
-        "button{font:inherit;padding:4px 12px;border-radius:6px;border:1px solid #999;background:transparent;"
-        "color:inherit;cursor:pointer}",
-    js=Path(__file__).with_name("canvas.js").read_text(),
-)
+_HERE = Path(__file__).parent
+_CANVAS = st.components.v2.component("dlplay_cnn_canvas", html=(_HERE / "canvas.html").read_text(),
+                                     css=(_HERE / "canvas.css").read_text(), js=(_HERE / "canvas.js").read_text())
 
 
 # ----- 1 & 2 · convolution and pooling ------------------------------------------------------------------------------
@@ -66,21 +61,21 @@ def _picture(seed: int) -> Picture:
     source = c[0].selectbox("Picture", [*SOURCES, UPLOAD], key="cnn_src", bind="query-params",
                             help="A synthetic digit (1 channel), one of the project's colour images (3 channels), "
                                  "or a PNG/JPEG of your own, shrunk to fit 32×32.")
-    if source == UPLOAD:
-        upload = c[1].file_uploader("PNG or JPEG, under 5 MB", type=["png", "jpg", "jpeg"], key="cnn_upload")
-        if upload is None:
-            st.info("Choose an image file above; until then the page shows a digit.", icon="🖼️")
-            return sample_picture(SOURCES[0], 0, seed)
-        cache = st.session_state.get("cnn_upload_cache")
-        if cache is None or cache[0] != upload.file_id:
-            cache = (upload.file_id, *decode_upload(upload.getvalue()))
-            st.session_state["cnn_upload_cache"] = cache
-        if cache[1] is None:
-            st.error(f"{cache[2]} The page shows a digit meanwhile.", icon="🚫")
-            return sample_picture(SOURCES[0], 0, seed)
-        return cache[1]
-    index = c[1].slider("Which one", 0, 19, 0, key="cnn_pic", bind="query-params")
-    return sample_picture(source or SOURCES[0], index, seed)
+    if source != UPLOAD:
+        index = c[1].slider("Which one", 0, 19, 0, key="cnn_pic", bind="query-params")
+        return sample_picture(source or SOURCES[0], index, seed)
+    upload = c[1].file_uploader("PNG or JPEG, under 5 MB", type=["png", "jpg", "jpeg"], key="cnn_upload")
+    picture, message = (None, "Choose an image file above.") if upload is None else _decoded(upload.getvalue())
+    if picture is None:
+        (st.info if upload is None else st.error)(f"{message} Until then the page shows a digit.", icon="🖼️")
+        return sample_picture(SOURCES[0], 0, seed)
+    return picture
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _decoded(data: bytes, size: int = 32, grey: bool = False) -> tuple[Picture | None, str]:
+    """An upload decoded once (validated, shrunk, converted), not at every rerun."""
+    return decode_upload(data, size=size, grey=grey)
 
 
 def _kernel(channels: int) -> tuple[torch.Tensor | None, ConvSettings, float]:
@@ -181,12 +176,12 @@ def convolution_sections(seed: int) -> None:
     titles = ["ReLU(conv(x))" if relu else "conv(x)", f"the same, x moved ({dx}, {dy})", pooled, f"{pooled}, moved"]
     plot(shift_figure(maps, titles), key="cnn_fig_shift")
     m = st.columns(3)
-    m[0].metric("Feature map changed by", "—" if cmp.conv_change != cmp.conv_change else f"{cmp.conv_change:.0%}",
-                help="‖conv(shifted) − conv(x)‖ / ‖conv(x)‖, cell by cell in place")
-    m[1].metric("Pooled map changed by", "—" if cmp.pooled_change != cmp.pooled_change else f"{cmp.pooled_change:.0%}")
-    m[2].metric("conv(shift x) − shift(conv x)", "—" if cmp.equivariance_error != cmp.equivariance_error
-                else f"{cmp.equivariance_error:.1e}", help="Largest difference away from the borders (when the stride "
-                "divides the shift): 0 means the convolution commutes with the shift.")
+    shown = {name: "—" if math.isnan(v) else f"{v:{spec}}" for name, v, spec in (
+        ("conv", cmp.conv_change, ".0%"), ("pooled", cmp.pooled_change, ".0%"), ("error", cmp.equivariance_error, ".1e"))}
+    m[0].metric("Feature map changed by", shown["conv"], help="‖conv(shifted) − conv(x)‖ / ‖conv(x)‖, in place")
+    m[1].metric("Pooled map changed by", shown["pooled"])
+    m[2].metric("conv(shift x) − shift(conv x)", shown["error"], help="Largest difference away from the borders (when "
+                "the stride divides the shift): 0 means the convolution commutes with the shift.")
     st.caption("One pooling layer damps a small shift only a little; stacked blocks of them, and a classifier trained "
                "on shifted examples, do the rest — the shift test of section 5 measures the whole network.")
 
@@ -247,20 +242,14 @@ def _throttled(run, build):
 
 def render_live(run, data: ImageData) -> None:
     """Curves, learned kernels and the feature maps of one test image, while the CNN trains."""
-    line = status_line(run)
-    if line:
+    if line := status_line(run):
         st.markdown(line)
-    loss, accuracy = curve_figures(run)
-    left, right = st.columns(2)
-    plot(loss, key="cnn_fig_loss", container=left)
-    plot(accuracy, key="cnn_fig_acc", container=right)
+    for column, (name, figure) in zip(st.columns(2), zip(("loss", "acc"), curve_figures(run))):
+        plot(figure, key=f"cnn_fig_{name}", container=column)
     index = int(st.session_state.get("cnn_fm_image", 0))
-    (image_title, image), (kernel_title, kernels), *grids = _throttled(run, lambda: model_pictures(run, data, index))
-    left, right = st.columns([1, 2])
-    _picture_with_title(left, image_title, image)
-    _picture_with_title(right, kernel_title, kernels)
-    for column, (title, grid) in zip(st.columns(len(grids)), grids):
-        _picture_with_title(column, title, grid)
+    pictures = _throttled(run, lambda: model_pictures(run, data, index))  # the test image, kernels, one per block
+    for column, (title, image) in zip([*st.columns([1, 2]), *st.columns(len(pictures) - 2)], pictures):
+        _picture_with_title(column, title, image)
 
 
 def _picture_with_title(container, title: str, image) -> None:
@@ -346,17 +335,14 @@ def your_input_section(data: ImageData) -> None:
             x = _drawing(channels, size)
         elif mode == "Upload":
             upload = st.file_uploader("PNG or JPEG, under 5 MB", type=["png", "jpg", "jpeg"], key="cnn_in_upload")
-            if upload is None:
-                st.info("Choose an image file.", icon="🖼️")
+            picture, message = (None, "Choose an image file.") if upload is None else _decoded(
+                upload.getvalue(), size=size, grey=channels == 1)
+            if picture is None:
+                (st.info if upload is None else st.error)(message, icon="🖼️")
             else:
-                picture, message = decode_upload(upload.getvalue(), size=size, grey=channels == 1)
-                if picture is None:
-                    st.error(message, icon="🚫")
-                else:
-                    x = fit_to_model(picture.x, channels, size)
-                    if channels == 1 and float(x.mean()) > 0.5:  # dark ink on light paper: the digits are light on dark
-                        x = 1 - x
-                        st.caption("Inverted: the training digits are light ink on black.")
+                x, inverted = upload_to_input(picture.x, channels, size)
+                if inverted:
+                    st.caption("Inverted: the training digits are light ink on black.")
         else:
             index = c[2].slider("Test image", 0, len(data.X_test) - 1, 0, key="cnn_in_index", bind="query-params")
             x = data.X_test[index]

@@ -31,9 +31,16 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP)  # each prints its figures; bench_ui needs Debian's chromium (make browser)
 	$(PY) benchmarks/bench_training_loop.py
 	$(PY) benchmarks/bench_race.py
+	$(PY) benchmarks/bench_cnn.py
+	$(PY) benchmarks/bench_rnn.py
+	$(PY) benchmarks/bench_attention.py
+	$(PY) benchmarks/bench_generative.py
+	$(PY) benchmarks/bench_architectures.py
+	$(PY) benchmarks/bench_practical.py
+	$(PY) benchmarks/bench_ui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/screenshots

@@ -101,3 +101,14 @@ def test_a_plain_state_dict_loads_into_a_matching_model():
     fresh = build_run(PlaygroundConfig(seed=3))
     load_checkpoint(buffer.getvalue(), fresh, PAGE)
     torch.testing.assert_close(fresh.predict(run.X_val), run.predict(run.X_val))
+
+
+def test_a_gan_keeps_both_optimizers():
+    from dlplay.lessons.generative.gan2d import Gan2dConfig, build_gan2d
+
+    run = build_gan2d(Gan2dConfig())
+    run.step(5)
+    fresh = build_gan2d(Gan2dConfig(seed=1))
+    loaded = load_checkpoint(save_checkpoint(run, "gen"), fresh, "gen")
+    assert loaded.with_optimizer
+    torch.testing.assert_close(fresh.opt_d.state_dict()["state"][0]["exp_avg"], run.opt_d.state_dict()["state"][0]["exp_avg"])

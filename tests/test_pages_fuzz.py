@@ -38,6 +38,11 @@ def _random_slider_value(rng: random.Random, slider):
     return one()
 
 
+def enabled(widgets) -> list:
+    """The widgets a user can change (a disabled one cannot be set, by a user or by AppTest)."""
+    return [w for w in widgets if not getattr(w.proto, "disabled", False)]
+
+
 def lazy_tab_keys(at: AppTest) -> list[str]:
     """Keys of lazy tab groups (st.tabs with a key): their state holds the open tab's label."""
     labels = {t.label for t in at.tabs}
@@ -47,12 +52,12 @@ def lazy_tab_keys(at: AppTest) -> list[str]:
 def randomize(at: AppTest, rng: random.Random) -> list[str]:
     """Set a random subset of the page's widgets to random values; return what was done, for the failure report."""
     done = []
-    for s in at.slider:
+    for s in enabled(at.slider):
         if rng.random() < 0.6:
             v = _random_slider_value(rng, s)
             s.set_value(v)
             done.append(f"slider {s.key or s.label}={v}")
-    for s in at.select_slider:
+    for s in enabled(at.select_slider):
         if rng.random() < 0.6 and s.options:
             if isinstance(s.value, list | tuple):
                 a, b = sorted(rng.sample(range(len(s.options)), 2)) if len(s.options) > 1 else (0, 0)
@@ -61,32 +66,32 @@ def randomize(at: AppTest, rng: random.Random) -> list[str]:
                 v = rng.choice(s.options)
             s.set_value(v)
             done.append(f"select_slider {s.key or s.label}={v}")
-    for w in list(at.selectbox) + list(at.radio):
+    for w in enabled(list(at.selectbox) + list(at.radio)):
         if rng.random() < 0.6 and w.options:
             v = rng.choice(w.options)
             w.set_value(v)
             done.append(f"{w.type} {w.key or w.label}={v}")
-    for w in at.multiselect:
+    for w in enabled(at.multiselect):
         if rng.random() < 0.6:
             v = rng.sample(list(w.options), rng.randint(0, len(w.options)))
             w.set_value(v)
             done.append(f"multiselect {w.key or w.label}={v}")
-    for w in list(at.checkbox) + list(at.toggle):
+    for w in enabled(list(at.checkbox) + list(at.toggle)):
         if rng.random() < 0.5:
             v = rng.random() < 0.5
             w.set_value(v)
             done.append(f"{w.type} {w.key or w.label}={v}")
-    for w in at.number_input:
+    for w in enabled(at.number_input):
         if rng.random() < 0.6:
             v = _random_number(rng, w)
             w.set_value(v)
             done.append(f"number_input {w.key or w.label}={v}")
-    for w in list(at.text_input) + list(at.text_area):
+    for w in enabled(list(at.text_input) + list(at.text_area)):
         if rng.random() < 0.4:
             v = rng.choice(NASTY_TEXT + [w.value or ""])
             w.set_value(v)
             done.append(f"{w.type} {w.key or w.label}={v!r}")
-    for w in list(at.segmented_control) + list(at.pills):
+    for w in enabled(list(at.segmented_control) + list(at.pills)):
         if rng.random() < 0.5 and getattr(w, "options", None):
             v = rng.choice(w.options)
             w.set_value(v)

@@ -34,6 +34,13 @@ class LoadedCheckpoint:
     with_optimizer: bool  # the optimizer's state came back too (training continues exactly)
 
 
+def optimizers_of(member: object) -> dict[str, torch.optim.Optimizer]:
+    """A run's optimizers by name: `optimizers` (a GAN has two) or its one `optimizer`."""
+    if isinstance(getattr(member, "optimizers", None), Mapping):
+        return dict(member.optimizers)
+    return {"": member.optimizer} if isinstance(getattr(member, "optimizer", None), torch.optim.Optimizer) else {}
+
+
 def members_of(run: object) -> dict[str, object]:
     """{name: run} for each run of a group, {"": run} for a single run."""
     return dict(getattr(run, "runs", None) or {"": run})
@@ -50,7 +57,7 @@ def save_checkpoint(run: object, page: str, settings: Mapping[str, str] | None =
         "link": link,
         "steps": {name: int(getattr(m, "steps", 0)) for name, m in members.items()},
         "models": {name: {k: v.detach().cpu() for k, v in m.model.state_dict().items()} for name, m in members.items()},
-        "optimizers": {name: _cpu(m.optimizer.state_dict()) for name, m in members.items() if hasattr(m, "optimizer")},
+        "optimizers": {name: {k: _cpu(o.state_dict()) for k, o in optimizers_of(m).items()} for name, m in members.items()},
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -125,15 +132,17 @@ def load_checkpoint(data: bytes, run: object, page: str, max_bytes: int = MAX_BY
             shown = "; ".join(problems[:4]) + (f"; and {len(problems) - 4} more" if len(problems) > 4 else "")
             who = f" ({name})" if name else ""
             raise CheckpointError(f"The file was saved from a different architecture{who}: {shown}.{restore}")
-    optimizers = payload.get("optimizers") or {}
-    with_optimizer = bool(optimizers) and set(optimizers) == set(members)
+    saved_optimizers = payload.get("optimizers") or {}
+    with_optimizer = all(set(saved_optimizers.get(name) or {}) == set(optimizers_of(m)) and optimizers_of(m)
+                         for name, m in members.items())
     lock = run.locked() if hasattr(run, "locked") else contextlib.nullcontext()
     with lock:
         for name, member in members.items():
             member.model.load_state_dict(models[name])
-            if with_optimizer and hasattr(member, "optimizer"):
+            if with_optimizer:
                 try:
-                    member.optimizer.load_state_dict(optimizers[name])
+                    for key, optimizer in optimizers_of(member).items():
+                        optimizer.load_state_dict(saved_optimizers[name][key])
                 except (ValueError, KeyError, RuntimeError):
                     with_optimizer = False  # another optimizer than the one saved: the weights alone still load
             steps = int((payload.get("steps") or {}).get(name, 0))

@@ -110,6 +110,11 @@ class GanRun(LiveRun):
         self.metrics = metrics
         self.d_updates = self.g_updates = 0
 
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """D's and G's optimizers (a saved model keeps both states)."""
+        return {"D": self.opt_d, "G": self.opt_g}
+
     def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
         if self.config.optimizer not in GAN_OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.config.optimizer!r}; choose one of {', '.join(GAN_OPTIMIZERS)}")

@@ -109,3 +109,14 @@ def test_live_view_figures_of_a_trained_run():
     assert all(image.dtype == np.uint8 and image.ndim == 3 for _, image in pictures)
     run.history.val_acc[-1] = 0.99  # as if the last evaluation had reached the target
     assert "reached 97%" in status_line(run) and "s of training" in status_line(run)
+
+
+def test_png_bytes_round_trip():
+    import io
+
+    from PIL import Image
+
+    from dlplay.lessons.cnn.figures_lab import png_bytes
+
+    image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(image)))), image)

@@ -26,6 +26,7 @@ from dlplay.lessons.cnn.figures_lab import (
     feature_grid_image,
     heat_figure,
     picture,
+    png_bytes,
     probability_figure,
     shift_accuracy_figure,
 )
@@ -247,7 +248,8 @@ def render_live(run, data: ImageData) -> None:
     for column, (name, figure) in zip(st.columns(2), zip(("loss", "acc"), curve_figures(run))):
         plot(figure, key=f"cnn_fig_{name}", container=column)
     index = int(st.session_state.get("cnn_fm_image", 0))
-    pictures = _throttled(run, lambda: model_pictures(run, data, index))  # the test image, kernels, one per block
+    # The test image, the kernels and one grid per block, encoded once per refresh: an unchanged one is not re-sent.
+    pictures = _throttled(run, lambda: [(title, png_bytes(image)) for title, image in model_pictures(run, data, index)])
     for column, (title, image) in zip([*st.columns([1, 2]), *st.columns(len(pictures) - 2)], pictures):
         _picture_with_title(column, title, image)
 

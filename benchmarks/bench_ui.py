@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import chromium, new_page, now, step_count, streamlit_server, wait_idle  # noqa: E402
+from browser import STATE_LOG, chromium, last_click, new_page, now, step_count, streamlit_server, wait_idle  # noqa: E402
 
 from dlplay.device import configure_threads  # noqa: E402
 from dlplay.lessons.registry import PAGES  # noqa: E402
@@ -93,36 +93,35 @@ def visit(browser, url: str, timeout: float = 120):
 def nudge_in_browser(page, limit: int) -> list[float]:
     """Settle time after each slider step (keyboard) and each checkbox / toggle click."""
     times = []
+    page.wait_for_timeout(500)  # the DOM settles a moment after the script run ends
     containers = page.locator('[data-testid="stSlider"]')
     for i in range(min(containers.count(), limit)):
         if not containers.nth(i).is_visible():
             continue
         thumb = containers.nth(i).locator('input[type="range"]').first  # react-aria: a hidden range input per thumb
         thumb.focus()
-        start = now(page)
         thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        if (settled := wait_idle(page, start, timeout=60)) is not None:
+        if (settled := wait_idle(page, last_click(page), timeout=60)) is not None:
             times.append(settled)
     boxes = page.locator('[data-testid="stCheckbox"] label')
     for i in range(min(boxes.count(), limit)):
         if not boxes.nth(i).is_visible():
             continue
-        start = now(page)
         boxes.nth(i).click()
-        if (settled := wait_idle(page, start, timeout=60)) is not None:
+        if (settled := wait_idle(page, last_click(page), timeout=60)) is not None:
             times.append(settled)
     return times
 
 
 def pause_latency(page, play_seconds: float = 3.0) -> tuple[float | None, float | None]:
-    """(Pause → Play enabled again, Pause → idle), after playing a few seconds."""
+    """(Pause → Play enabled again, Pause → idle) from the click the page received, after playing a few seconds."""
     page.get_by_role("button", name="▶ Play").first.click()
     time.sleep(play_seconds)
-    start = now(page)
     page.get_by_role("button", name="⏸ Pause").first.click()
+    start = last_click(page)  # Playwright may wait a while before clicking a button that is being redrawn
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)", timeout=60_000)
-    enabled = now(page) - start
+    enabled = now(page) - start  # an upper bound: Playwright polls
     return enabled, wait_idle(page, start, timeout=60)
 
 
@@ -137,14 +136,17 @@ def browser_part(url: str, pages, limit: int) -> None:
             try:
                 page = context.new_page()
                 page.set_viewport_size({"width": 1400, "height": 2400})
-                from browser import STATE_LOG
-
                 page.add_init_script(STATE_LOG)
                 page.goto(f"{url}/{spec.url_path}", timeout=120_000)
                 page.wait_for_selector("h1", timeout=120_000)
-                first[spec.url_path] = wait_idle(page, 0, timeout=120, need_run=False)
+                idle = wait_idle(page, 0, timeout=120, need_run=False) or float("nan")
+                page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=120_000)
+                first[spec.url_path] = max(idle, now(page))  # idle, and its first chart drawn
                 settle[spec.url_path] = nudge_in_browser(page, limit)
-                if spec.live_training:
+                if spec.live_training:  # on the page as it opens: the nudges may have stopped or changed its run
+                    page.goto(f"{url}/{spec.url_path}", timeout=120_000)
+                    page.wait_for_selector("h1", timeout=120_000)
+                    wait_idle(page, 0, timeout=120, need_run=False)
                     pauses[spec.url_path] = pause_latency(page)
             finally:
                 context.close()
@@ -187,6 +189,7 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
             for _ in range(n):
                 context = browser.new_context(viewport={"width": 1400, "height": 1400})
                 page = context.new_page()
+                page.add_init_script(STATE_LOG)
                 page.goto(f"{url}/nn-fundamentals", timeout=120_000)
                 page.wait_for_selector("h1", timeout=120_000)
                 wait_idle(page, 0, timeout=120, need_run=False)
@@ -196,8 +199,6 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
             before = [step_count(page) or 0 for _, page in players]
             probe_context = browser.new_context()
             probe = probe_context.new_page()
-            from browser import STATE_LOG
-
             probe.add_init_script(STATE_LOG)
             probe.set_viewport_size({"width": 1400, "height": 2400})
             started = time.time()

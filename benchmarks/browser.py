@@ -21,6 +21,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # is still seen.
 STATE_LOG = """
 window.__runs = [];
+window.__clicks = [];
+document.addEventListener('click', () => window.__clicks.push(performance.now()), true);
+document.addEventListener('keydown', () => window.__clicks.push(performance.now()), true);
 const watch = () => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) { setTimeout(watch, 20); return; }
@@ -101,6 +104,11 @@ def wait_idle(page, since: float, timeout: float = 60, quiet: float = 0.3, need_
                 return last - since
         time.sleep(0.05)
     return None
+
+
+def last_click(page) -> float:
+    """The page-clock time (s) of the last click or key press the page received (Playwright may wait before acting)."""
+    return page.evaluate("window.__clicks.length ? window.__clicks[window.__clicks.length - 1] : 0") / 1000
 
 
 def step_count(page) -> int | None:

@@ -48,6 +48,11 @@ def members_of(run: object) -> dict[str, object]:
 
 def save_checkpoint(run: object, page: str, settings: Mapping[str, str] | None = None, link: str = "") -> bytes:
     """The run's weights (and optimizer state) with the page, its settings and their link, as bytes."""
+    with run.locked() if hasattr(run, "locked") else contextlib.nullcontext():  # a consistent copy, even while playing
+        return _save(run, page, settings, link)
+
+
+def _save(run: object, page: str, settings: Mapping[str, str] | None, link: str) -> bytes:
     members = members_of(run)
     payload = {
         "format": FORMAT,

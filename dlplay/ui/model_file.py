@@ -34,7 +34,7 @@ def model_file_controls(key: str, run_key: str, on_load: Callable[[], None] = la
     state = st.session_state
     counter_key = f"{key}__file_counter"
     uploader_key = f"{key}__upload_{state.get(counter_key, 0)}"
-    run, settings, link = state[run_key], current_settings(), share_url()
+    run, settings, link = state[run_key], current_settings(), share_url()  # read now: the download runs later
     with st.popover("💾 Save / load", width="stretch"):
         st.download_button(
             "⬇️ Download the trained model", data=lambda: save_checkpoint(run, key, settings, link),

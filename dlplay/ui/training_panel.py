@@ -58,6 +58,11 @@ def session_run(key: str, signature: Hashable, build: Callable[[], Steppable]) -
     return state[run_key]
 
 
+def panel_run(key: str) -> Steppable | None:
+    """The run of the training panel `key` in this session (None before the panel has built it)."""
+    return st.session_state.get(_keys(key)[0])
+
+
 def is_playing(key: str) -> bool:
     """Whether the page's run is playing."""
     return bool(st.session_state.get(_keys(key)[2], False))
@@ -86,8 +91,12 @@ def training_panel(
     state = st.session_state
     where = device_label(getattr(run, "device", None) or device or "cpu")
 
-    def refresh_others() -> None:
-        if rerun_also:  # a keyed rerun, allowed from callbacks: the panel and the sections that show the run
+    def refresh_panel(was_playing: bool = False) -> None:
+        """A keyed rerun (allowed from callbacks) of the panel and of the sections that show the run. From the live
+        fragment's buttons (was_playing) it also stops the live fragment: the panel re-runs without it, which cancels
+        its timer, and a live redraw already queued is skipped (it belongs to the panel re-run) instead of drawing
+        first. A click on the paused panel re-runs the panel anyway: only the other sections need naming then."""
+        if was_playing or rerun_also:
             st.rerun([f"{key}__panel", *rerun_also])
 
     def play() -> None:
@@ -97,23 +106,25 @@ def training_panel(
         except LimitError as error:  # the server is training for as many sessions as it may
             state[f"{key}__limit"] = str(error)
 
-    def stop_playing() -> None:
+    def stop_playing() -> bool:
+        """Pause; whether it was playing."""
+        was_playing = bool(state.get(playing_key))
         state[playing_key] = False
         state[run_key].pause()
+        return was_playing
 
     def pause() -> None:
-        stop_playing()
-        refresh_others()
+        refresh_panel(stop_playing())
 
     def step() -> None:
-        stop_playing()
+        was_playing = stop_playing()
         state[run_key].step(step_size)
-        refresh_others()
+        refresh_panel(was_playing)
 
     def reset() -> None:
-        stop_playing()
+        was_playing = stop_playing()
         state[run_key] = build()
-        refresh_others()
+        refresh_panel(was_playing)
 
     def view(current: Steppable) -> None:
         with current.locked():  # the background thread waits while the view reads the model
@@ -134,13 +145,12 @@ def training_panel(
         except LimitError as error:
             state[playing_key], state[f"{key}__limit"] = False, str(error)
             st.rerun()
+        controls(current, True)
         view(current)
 
-    @st.fragment(key=f"{key}__panel")
-    def panel() -> None:
-        current = state[run_key]
-        playing = bool(state.get(playing_key)) and not current.stopped
-        state[playing_key] = playing
+    def controls(current: Steppable, playing: bool) -> None:
+        """The buttons, save/load and the status: in the live fragment while playing (so Pause re-runs the panel
+        directly, not after a queued redraw), in the panel otherwise."""
         c = st.columns([1, 1, 1, 1, 1.3, 3.2], vertical_alignment="center")
         c[0].button("▶ Play", key=f"{key}__play", on_click=play, disabled=playing or current.stopped, type="primary",
                     width="stretch")
@@ -148,15 +158,22 @@ def training_panel(
         c[2].button(f"⏭ Step ×{step_size}", key=f"{key}__step", on_click=step, disabled=current.stopped, width="stretch")
         c[3].button("↺ Reset", key=f"{key}__reset", on_click=reset, width="stretch")
         with c[4]:
-            model_file_controls(key, run_key, on_load=refresh_others)
+            model_file_controls(key, run_key, on_load=refresh_panel)
         c[5].caption(_status_line(current, playing))
         if limit := state.pop(f"{key}__limit", None):
             st.warning(limit, icon="🚦")
         _show_messages(current)
+
+    @st.fragment(key=f"{key}__panel")
+    def panel() -> None:
+        current = state[run_key]
+        playing = bool(state.get(playing_key)) and not current.stopped
+        state[playing_key] = playing
         if playing:
             live()
         else:
             with st.container():  # one slot, as the live fragment's own container is: nothing of it can linger
+                controls(current, False)
                 view(current)
 
     panel()

@@ -61,7 +61,7 @@ from dlplay.models.unet import UPSAMPLING
 from dlplay.training.race import RunGroup
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.training_panel import training_panel
+from dlplay.ui.training_panel import panel_run, training_panel
 
 RACE_KEY, UNET_KEY = "arch_race", "arch_unet"
 JOB_KEY, RESULT_KEY = "arch_land_job", "arch_land_result"  # the landscape being computed, the latest finished one
@@ -186,7 +186,7 @@ def race_section(seed: int, device: torch.device) -> None:
 
 # ----- 2 · the loss landscape ---------------------------------------------------------------------------------------
 def _start_landscape(setup: LandscapeSetup, names: list[str]) -> None:
-    race = st.session_state.get(f"{RACE_KEY}__run")
+    race = panel_run(RACE_KEY)
     if race is None:
         return
     with race.locked():  # a consistent snapshot even while the race trains in the background
@@ -218,7 +218,7 @@ def _landscape_progress() -> None:
 @st.fragment
 def landscape_section(seed: int) -> None:
     """Settings, a Compute button, the progress of a computation and the latest slices."""
-    race: ResidualRace | None = st.session_state.get(f"{RACE_KEY}__run")
+    race: ResidualRace | None = panel_run(RACE_KEY)
     if race is None:
         st.info("Build the race in section 1 first: the landscape is computed around its weights.")
         return
@@ -335,7 +335,7 @@ def unet_section(seed: int, device: torch.device) -> None:
 @st.fragment
 def inspect_section() -> None:
     """One validation image through the lab's nets: feature maps per level, an edge profile, and checkerboards."""
-    lab: RunGroup | None = st.session_state.get(f"{UNET_KEY}__run")
+    lab: RunGroup | None = panel_run(UNET_KEY)
     if lab is None:
         return
     first = next(iter(lab.runs.values()))

@@ -151,7 +151,7 @@ def sequence_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> flo
 
 def head_ablation(run: SequenceRun) -> np.ndarray:
     """(L, H) sequence accuracy on the held-out set with one head at a time switched off."""
-    with run._lock:  # a stable copy of the weights, even if another thread is training
+    with run.locked():  # a stable copy of the weights, even if another thread is training
         model = copy.deepcopy(run.model).eval()
     L, H = len(model.blocks), model.num_heads
     accuracy = np.zeros((L, H))

@@ -41,7 +41,7 @@ from dlplay.lessons.cnn.snippets import convolution_code
 from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.training_panel import is_playing
+from dlplay.ui.training_panel import is_playing, panel_run
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 UPLOAD = "Your upload"
@@ -275,7 +275,7 @@ def layer_section(run) -> None:
 @st.fragment
 def evaluation_section(data: ImageData) -> None:
     """Confusion matrix and the most confident mistakes of the lab's current model, on demand."""
-    run = st.session_state.get("cnn__run")
+    run = panel_run("cnn")
     st.button("↻ Evaluate the current model", key="cnn_eval")
     if run is None or run.steps == 0:
         st.info("The model had not trained when this was drawn: press **▶ Play** or **⏭ Step** above, then "
@@ -321,7 +321,7 @@ def _drawing(channels: int, size: int) -> torch.Tensor | None:
 @st.fragment
 def your_input_section(data: ImageData) -> None:
     """Draw, upload or pick an image; the lab's model classifies it, with its feature maps and a heat map."""
-    run = st.session_state.get("cnn__run")
+    run = panel_run("cnn")
     if run is None:
         return
     channels, size = data.X_train.shape[1], data.X_train.shape[-1]
@@ -381,7 +381,7 @@ def render_race(group) -> None:
 @st.fragment
 def shift_test_section(data: ImageData) -> None:
     """Accuracy of both race models against the shift of the test images, recomputed when they have trained more."""
-    group = st.session_state.get("cnn_race__run")
+    group = panel_run("cnn_race")
     st.button("↻ Run the shift test on the current models", key="cnn_shift_test")
     if group is None or group.steps == 0:
         st.info("Train the race first (▶ Play or ⏭ Step above): the shift test needs trained models.", icon="ℹ️")

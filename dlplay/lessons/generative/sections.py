@@ -32,7 +32,7 @@ from dlplay.lessons.generative.views import (
 )
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.training_panel import is_playing, training_panel
+from dlplay.ui.training_panel import is_playing, panel_run, training_panel
 
 VAE, GAN, IMG = "gen_vae", "gen_gan", "gen_img"  # the three training panels' keys
 COMPARE = "gen_compare"  # the comparison's fragment key: Pause, Step and Reset of the VAE or the image GAN re-run it
@@ -344,7 +344,7 @@ def _catch_up(vae: VaeRun, gan: GanRun) -> None:
 @st.fragment(key=COMPARE)
 def comparison_section(data: GenData) -> None:
     """Samples of the page's VAE and image GAN, the time each trained, how blurry and how varied they are."""
-    vae, gan = st.session_state.get(f"{VAE}__run"), st.session_state.get(f"{IMG}__run")
+    vae, gan = panel_run(VAE), panel_run(IMG)
     if vae is None or gan is None:
         st.info("Both models appear here once their sections above have been drawn.")
         return

@@ -28,7 +28,7 @@ from dlplay.lessons.rnn.text_figures import char_activation_figure, prefix_figur
 from dlplay.training.history import History
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.training_panel import is_playing
+from dlplay.ui.training_panel import is_playing, panel_run
 from dlplay.viz.spec import merge
 from dlplay.viz.training import accuracy_figure, loss_figure
 
@@ -40,7 +40,7 @@ RACE_KEY, CHAR_KEY, SENT_KEY = "rnn_race", "rnn_char", "rnn_sent"  # training-pa
 
 def session_run(key: str):
     """The run a training panel of this page keeps in the session, or None before it exists."""
-    return st.session_state.get(f"{key}__run")
+    return panel_run(key)
 
 
 def throttled(name: str, run, build, every: float = SLOW_EVERY, playing_key: str = RACE_KEY):

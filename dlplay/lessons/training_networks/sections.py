@@ -43,7 +43,7 @@ from dlplay.training.limits import MAX_BATCH_SIZE
 from dlplay.training.run import TrainingRun
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
-from dlplay.ui.training_panel import session_run, training_panel
+from dlplay.ui.training_panel import panel_run, session_run, training_panel
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 SPAN = (-5.0, 5.0)  # the regression losses' prediction axis
@@ -259,7 +259,7 @@ def _evaluation(run: TrainingRun, data: ImageData) -> dict | None:
 @st.fragment(key=EVALUATION)
 def evaluation_section() -> None:
     """Accuracy, confusion matrix and the most confident mistakes of the lab's current model on the held-out images."""
-    run, lab = st.session_state.get(f"{RUN_KEY}__run"), st.session_state.get(LAB_STATE)
+    run, lab = panel_run(RUN_KEY), st.session_state.get(LAB_STATE)
     if run is None or lab is None:  # the lab has not run yet in this session
         return
     config, data = lab

@@ -41,11 +41,11 @@ def test_renders_every_section_with_charts(at):
 
 
 def test_the_stepper_moves_and_writes_the_f_conv2d_value(at):
-    at.slider(key="cnn_cell").set_value(14 * 28 + 8).run()
+    at.slider(key="cnn_cell_28x28").set_value(14 * 28 + 8).run()
     next_button = [b for b in at.button if b.key == "cnn_next"][0]
     next_button.click().run()
     next_button.click().run()
-    assert at.slider(key="cnn_cell").value == 14 * 28 + 10
+    assert at.slider(key="cnn_cell_28x28").value == 14 * 28 + 10
     text = _stepper_text(at)
     # Sobel x, padding 1, on the first digit: the cell (14, 10), on the digit's stroke, as F.conv2d computes it.
     x = sample_picture("A digit", 0).x
@@ -53,10 +53,19 @@ def test_the_stepper_moves_and_writes_the_f_conv2d_value(at):
     expected = float(F.conv2d(x[None], kernel[None, None], padding=1)[0, 0, 14, 10])
     assert abs(expected) > 1 and text.strip().splitlines()[-1] == f"out[14, 10] = {expected:.3f}"
     [b for b in at.button if b.key == "cnn_prev"][0].click().run()
-    assert at.slider(key="cnn_cell").value == 14 * 28 + 9
-    at.slider(key="cnn_cell").set_value(0).run()
+    assert at.slider(key="cnn_cell_28x28").value == 14 * 28 + 9
+    at.slider(key="cnn_cell_28x28").set_value(0).run()
     [b for b in at.button if b.key == "cnn_prev"][0].click().run()
-    assert at.slider(key="cnn_cell").value == 28 * 28 - 1  # Back from the first cell wraps to the last
+    assert at.slider(key="cnn_cell_28x28").value == 28 * 28 - 1  # Back from the first cell wraps to the last
+
+
+def test_a_new_map_size_restarts_the_stepper_in_its_middle(at):
+    at.slider(key="cnn_stride").set_value(2).run()  # 28×28, padding 1 → a 14×14 map
+    at.slider(key="cnn_cell_14x14").set_value(14 * 14 - 1).run()
+    at.slider(key="cnn_stride").set_value(4)  # a smaller map, with the old cell moved in the same run
+    at.slider(key="cnn_cell_14x14").set_value(100).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "out[3, 3]" in _stepper_text(at)  # 7×7 map: the middle cell
 
 
 def test_colour_picture_has_a_slice_per_channel_summed(at):

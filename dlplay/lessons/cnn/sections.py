@@ -42,6 +42,7 @@ from dlplay.optim.factory import OPTIMIZERS
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing, panel_run
+from dlplay.ui.widgets import initial
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 UPLOAD = "Your upload"
@@ -110,8 +111,8 @@ def _kernel(channels: int) -> tuple[torch.Tensor | None, ConvSettings, float]:
     return kernel[None] * torch.tensor([float(w or 0.0) for w in weights]).view(3, 1, 1), settings, bias  # (3, k, k)
 
 
-def _move(delta: int, cells: int) -> None:
-    st.session_state["cnn_cell"] = (int(st.session_state.get("cnn_cell", 0)) + delta) % cells
+def _move(key: str, delta: int, cells: int, start: int) -> None:
+    st.session_state[key] = (int(st.session_state.get(key, start)) + delta) % cells
 
 
 @st.fragment
@@ -134,14 +135,14 @@ def convolution_sections(seed: int) -> None:
                 f"width {output_size_formula(w, k, settings)}: a **{h_out}×{w_out}** feature map from a "
                 f"{channels}×{h}×{w} input ({picture.caption}).")
     cells = h_out * w_out
-    if int(st.session_state.get("cnn_cell", 0)) >= cells:
-        st.session_state["cnn_cell"] = cells - 1
-    c = st.columns([1, 1, 6], vertical_alignment="bottom")
-    c[0].button("◀ Back", key="cnn_prev", on_click=_move, args=(-1, cells), width="stretch")
-    c[1].button("Next ▶", key="cnn_next", on_click=_move, args=(1, cells), width="stretch")
     middle = (h_out // 2) * w_out + w_out // 2  # start in the middle of the picture, where the ink is
-    index = c[2].slider("Output cell (row by row)", 0, max(cells - 1, 1), middle, key="cnn_cell", bind="query-params",
-                        disabled=cells == 1)
+    # One slider per map size: a new size starts in the middle, and a stale cell can never exceed the new range.
+    cell_key = f"cnn_cell_{h_out}x{w_out}"
+    c = st.columns([1, 1, 6], vertical_alignment="bottom")
+    c[0].button("◀ Back", key="cnn_prev", on_click=_move, args=(cell_key, -1, cells, middle), width="stretch")
+    c[1].button("Next ▶", key="cnn_next", on_click=_move, args=(cell_key, 1, cells, middle), width="stretch")
+    index = c[2].slider("Output cell (row by row)", 0, max(cells - 1, 1), key=cell_key, bind="query-params",
+                        disabled=cells == 1, **initial(cell_key, middle))
     window = window_at(x, kernel, min(index, cells - 1), settings, bias)
     fmap = (convolve(x, kernel, settings) + bias).numpy()
     left, right = st.columns(2)

@@ -6,6 +6,8 @@ Parts, each printing its figures:
   browser  a real `streamlit run` and headless Chromium: first visit → idle, every slider / checkbox / toggle nudged
            → idle (sections are fragments, so this is what a user waits for), Pause → idle on the live pages
   live     the playground played for a while in the browser against the same run stepped headless here
+  contention  in one process, no browser: N playground runs train in the background while AppTest changes widgets
+           on Activation Functions, with and without the app's rule that training gives way (N = 0, 1, 2, 4)
   sessions N sessions play the playground while one more moves sliders on another page (N = 0, 1, 2, 4)
 Timing comes from the page itself (the app's script state, recorded by a MutationObserver), so a run that starts and
 ends between two polls still counts. Absolute times depend on the machine; the targets are stated beside them.
@@ -14,6 +16,7 @@ ends between two polls still counts. Absolute times depend on the machine; the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -23,7 +26,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import STATE_LOG, chromium, last_click, new_page, now, step_count, streamlit_server, wait_idle  # noqa: E402
+from browser import (  # noqa: E402
+    STATE_LOG,
+    chromium,
+    cpu_seconds,
+    last_click,
+    new_page,
+    now,
+    processes_matching,
+    resident_mb,
+    step_count,
+    streamlit_server,
+    wait_idle,
+)
 
 from dlplay.device import configure_threads  # noqa: E402
 from dlplay.lessons.registry import PAGES  # noqa: E402
@@ -82,6 +97,44 @@ def server_side(paths: list[str]) -> dict[str, list[float]]:
     return results
 
 
+def contention_part(path: str, counts: list[int], rounds: int = 3) -> None:
+    """In one process, as on the server: N playground runs train in the background (as N playing sessions do) while
+    AppTest nudges every widget of another page; with the app's policy (trainers give way to interactions) and
+    without it. No browser shares the CPU here, unlike the sessions part."""
+    from streamlit.testing.v1 import AppTest
+
+    from dlplay.lessons.fundamentals.playground import PlaygroundConfig, build_run
+    from dlplay.training import pacing
+    from dlplay.ui import foreground
+
+    at = AppTest.from_file(str(ROOT / path), default_timeout=120).run()
+    at.run()  # warm
+    for policy, busy in (("give way", foreground.interaction_running), ("no policy", lambda: False)):
+        pacing.give_way_to(busy)
+        for n in counts:
+            runs = [build_run(PlaygroundConfig(seed=i)) for i in range(n)]
+            for run in runs:
+                run.play()
+            times, started, before = [], time.perf_counter(), [run.steps for run in runs]
+            for _ in range(rounds):
+                for change in nudges(at):
+                    for run in runs:
+                        run.touch()
+                    try:
+                        change()
+                    except Exception:  # noqa: BLE001,S112 - a widget that vanished after an earlier change
+                        continue
+                    start = time.perf_counter()
+                    at.run()
+                    times.append(time.perf_counter() - start)
+            elapsed = time.perf_counter() - started
+            rates = " · ".join(f"{(run.steps - b) / elapsed:,.0f}" for run, b in zip(runs, before)) or "—"
+            for run in runs:
+                run.pause()
+            print(f"  {policy:<9} · {n} training: their steps/s {rates} · widget rerun {summary(times)}", flush=True)
+    pacing.give_way_to(foreground.interaction_running)
+
+
 # ----- browser ---------------------------------------------------------------------------------------------------------
 def visit(browser, url: str, timeout: float = 120):
     page = new_page(browser, height=2400)
@@ -94,6 +147,8 @@ def nudge_in_browser(page, limit: int) -> list[float]:
     """Settle time after each slider step (keyboard) and each checkbox / toggle click."""
     times = []
     page.wait_for_timeout(500)  # the DOM settles a moment after the script run ends
+    with contextlib.suppress(Exception):  # on a loaded machine the widgets are drawn a while after the run ends
+        page.locator('[data-testid="stSlider"]').first.wait_for(state="visible", timeout=30_000)
     containers = page.locator('[data-testid="stSlider"]')
     for i in range(min(containers.count(), limit)):
         if not containers.nth(i).is_visible():
@@ -107,7 +162,10 @@ def nudge_in_browser(page, limit: int) -> list[float]:
     for i in range(min(boxes.count(), limit)):
         if not boxes.nth(i).is_visible():
             continue
-        boxes.nth(i).click()
+        try:
+            boxes.nth(i).click(timeout=10_000)
+        except Exception:  # noqa: BLE001 - redrawn under the pointer, or scrolled away: skip this one
+            continue
         if (settled := wait_idle(page, last_click(page), timeout=60)) is not None:
             times.append(settled)
     return times
@@ -183,8 +241,12 @@ def live_part(url: str, seconds: float) -> None:
 
 # ----- several sessions ---------------------------------------------------------------------------------------------------
 def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> None:
+    """N browser sessions play the playground while one more changes widgets on Activation Functions; with the server
+    process's memory and how the CPU was shared between the server and Chromium (all on this one machine)."""
+    server = [pid for pid in processes_matching("streamlit run app.py") if pid != os.getpid()]
     with chromium() as browser:
         for n in counts:
+            memory_before = sum(resident_mb(pid) for pid in server)
             players = []
             for _ in range(n):
                 context = browser.new_context(viewport={"width": 1400, "height": 1400})
@@ -197,6 +259,8 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
                 players.append((context, page))
             time.sleep(2.0)
             before = [step_count(page) or 0 for _, page in players]
+            chromium_pids = processes_matching("chromium")
+            cpu_before = cpu_seconds(server), cpu_seconds(chromium_pids)
             probe_context = browser.new_context()
             probe = probe_context.new_page()
             probe.add_init_script(STATE_LOG)
@@ -206,13 +270,19 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
             probe.wait_for_selector("h1", timeout=120_000)
             wait_idle(probe, 0, timeout=120, need_run=False)
             settle = nudge_in_browser(probe, limit)
-            elapsed = max(time.time() - started, seconds)
+            elapsed = time.time() - started
             if elapsed < seconds:
                 time.sleep(seconds - elapsed)
+            elapsed = time.time() - started
             after = [step_count(page) or 0 for _, page in players]
-            rates = [(a - b) / (time.time() - started + 2.0) for a, b in zip(after, before)]
+            server_cpu = (cpu_seconds(server) - cpu_before[0]) / elapsed
+            browser_cpu = (cpu_seconds(processes_matching("chromium")) - cpu_before[1]) / elapsed
+            memory = sum(resident_mb(pid) for pid in server)
+            rates = [(a - b) / (elapsed + 2.0) for a, b in zip(after, before)]
             rate_text = " · ".join(f"{r:,.0f}" for r in rates) or "—"
-            print(f"  {n} playing: their steps/s {rate_text} · probe widget → idle {summary(settle)}", flush=True)
+            print(f"  {n} playing: their steps/s {rate_text} · probe widget → idle {summary(settle)} · CPU cores used: "
+                  f"server {server_cpu:.2f}, Chromium {browser_cpu:.2f} · server memory {memory:,.0f} MB "
+                  f"({memory - memory_before:+,.0f} MB with these sessions)", flush=True)
             probe_context.close()
             for context, _ in players:
                 context.close()
@@ -221,7 +291,7 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", default="", help="url paths, comma-separated (default: every listed page)")
-    parser.add_argument("--skip", default="", help="parts to skip: server, browser, live, sessions")
+    parser.add_argument("--skip", default="", help="parts to skip: server, contention, browser, live, sessions")
     parser.add_argument("--widgets", type=int, default=12, help="at most this many sliders and checkboxes per page")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of live play to count steps over")
     parser.add_argument("--sessions", default="0,1,2,4")
@@ -235,6 +305,10 @@ def main() -> None:
         print("Server side (AppTest, one full script run per widget change; target of a widget change ≤ 150 ms median, "
               "≤ 300 ms p95 — met by sections that re-run alone, see the browser part):", flush=True)
         server_side([spec.path for spec in pages])
+    if "contention" not in skip:
+        print("Sessions in one process (server side: a widget change on Activation Functions while N runs train):",
+              flush=True)
+        contention_part("chapters/activation_functions.py", [int(n) for n in args.sessions.split(",")])
     if not {"browser", "live", "sessions"} <= skip:
         with streamlit_server() as url:
             if "browser" not in skip:

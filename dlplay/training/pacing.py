@@ -16,6 +16,22 @@ TRAINER_THREAD = "dlplay-trainer"  # the name of every background training threa
 
 _playing: weakref.WeakSet = weakref.WeakSet()  # runs with a background loop, so the process can stop them at exit
 
+GIVE_WAY_SECONDS = 0.25  # the longest a background slice waits for an interaction before it trains anyway
+_busy_elsewhere: Callable[[], bool] = lambda: False  # noqa: E731 - set once per process by give_way_to
+
+
+def give_way_to(busy: Callable[[], bool]) -> None:
+    """Process-wide policy: before each slice, a background loop waits (≤ GIVE_WAY_SECONDS) while busy() is true.
+    The app passes "another session's script is running", so interactions get the CPU (and the GIL) first."""
+    global _busy_elsewhere
+    _busy_elsewhere = busy
+
+
+def _give_way() -> None:
+    deadline = time.monotonic() + GIVE_WAY_SECONDS
+    while _busy_elsewhere() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
 
 @atexit.register
 def _stop_every_background_loop() -> None:
@@ -190,6 +206,7 @@ class Paced:
                     break
                 if time.monotonic() - self._touched > idle_timeout:
                     break  # the page is gone (tab closed, another page): don't train for nobody
+                _give_way()
                 with self._lock:
                     if self._generation != generation or self.stopped:
                         break

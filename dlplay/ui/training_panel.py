@@ -9,6 +9,7 @@ import streamlit as st
 
 from dlplay.device import device_label
 from dlplay.training.limits import LimitError
+from dlplay.ui.foreground import mark_live
 from dlplay.ui.model_file import model_file_controls
 
 
@@ -136,6 +137,7 @@ def training_panel(
 
     @st.fragment(run_every=chunk_seconds)
     def live() -> None:
+        mark_live()  # this session's redraws are not interactions the trainers wait for
         current = state[run_key]
         if current.stopped:  # it stopped by itself (diverged, finished, failed): redraw the controls and say why
             state[playing_key] = False

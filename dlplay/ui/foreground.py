@@ -1,0 +1,50 @@
+"""Interactions first: a background trainer steps aside while another session's script runs.
+
+Every session's script and every training thread share one process, and a tiny net's training is Python-bound: it
+holds the GIL about as much as it can. Left alone, one session playing the playground slowed a slider change on
+another session's page from under 1 s to 2.7 s. Each slice of background training therefore first waits (for a
+bounded time, see dlplay.training.pacing.give_way_to) while a script run of a session that is not playing is in
+progress. Playing sessions' own redraws do not count: they would make every trainer wait for every other one."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context_attr import SCRIPT_RUN_CONTEXT_ATTR_NAME
+
+from dlplay.training.pacing import give_way_to
+
+SCRIPT_THREAD = "ScriptRunner.scriptThread"  # the name Streamlit gives the thread that runs a session's script
+LIVE_WINDOW = 2.0  # seconds: a session whose live redraw ran this recently is playing
+
+_live_since: dict[str, float] = {}  # session id → time.monotonic() of its last live redraw
+
+
+def mark_live() -> None:
+    """Called by a live redraw: this session is playing, its script runs are not interactions to wait for."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    now = time.monotonic()
+    for session in [s for s, t in _live_since.items() if now - t > LIVE_WINDOW]:
+        _live_since.pop(session, None)
+    _live_since[ctx.session_id] = now
+
+
+def interaction_running() -> bool:
+    """Whether a script run of a session that is not playing is in progress (a click, a slider, a page visit)."""
+    now = time.monotonic()
+    for thread in threading.enumerate():
+        if thread.name != SCRIPT_THREAD:
+            continue
+        ctx = getattr(thread, SCRIPT_RUN_CONTEXT_ATTR_NAME, None)
+        if ctx is None or now - _live_since.get(ctx.session_id, -LIVE_WINDOW - 1) > LIVE_WINDOW:
+            return True
+    return False
+
+
+def install() -> None:
+    """Make every background trainer of this process give way to interactions."""
+    give_way_to(interaction_running)

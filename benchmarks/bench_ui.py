@@ -180,7 +180,9 @@ def pause_latency(page, play_seconds: float = 3.0) -> tuple[float | None, float 
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Play') && !b.disabled)", timeout=60_000)
     enabled = now(page) - start  # an upper bound: Playwright polls
-    return enabled, wait_idle(page, start, timeout=60)
+    # need_run=False: a Pause that lands during a live redraw is served by the run in progress, so the page may not
+    # report a new "running" after the click, only the end of that run
+    return enabled, wait_idle(page, start, timeout=60, need_run=False)
 
 
 def browser_part(url: str, pages, limit: int) -> None:

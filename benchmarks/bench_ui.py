@@ -3,7 +3,7 @@
 Run: `make bench` (or `.venv/bin/python benchmarks/bench_ui.py [--pages nn-fundamentals,training] [--skip browser]`).
 Parts, each printing its figures:
   server   every widget of every page nudged once in AppTest (a full script run each: what a page-wide rerun costs)
-  browser  a real `streamlit run` and headless Chromium: first visit → idle, every slider / checkbox / toggle nudged
+  browser  a real `streamlit run` and headless Chromium: first visit → idle and → first chart drawn, every slider / checkbox / toggle nudged
            → idle (sections are fragments, so this is what a user waits for), Pause → idle on the live pages
   live     the playground played for a while in the browser against the same run stepped headless here
   contention  in one process, no browser: N playground runs train in the background while AppTest changes widgets
@@ -201,7 +201,7 @@ def browser_part(url: str, pages, limit: int) -> None:
                 page.wait_for_selector("h1", timeout=120_000)
                 idle = wait_idle(page, 0, timeout=120, need_run=False) or float("nan")
                 page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=120_000)
-                first[spec.url_path] = max(idle, now(page))  # idle, and its first chart drawn
+                first[spec.url_path] = idle, max(idle, now(page))  # the script idle; and its first chart drawn too
                 settle[spec.url_path] = nudge_in_browser(page, limit)
                 if spec.live_training:  # on the page as it opens: the nudges may have stopped or changed its run
                     page.goto(f"{url}/{spec.url_path}", timeout=120_000)
@@ -212,7 +212,8 @@ def browser_part(url: str, pages, limit: int) -> None:
                 context.close()
             pause = pauses.get(spec.url_path)
             pause_text = f" · Pause → Play enabled {pause[0]:.2f} s, → idle {pause[1]:.2f} s" if pause and pause[1] else ""
-            print(f"  {spec.url_path:<22} first visit → idle {first[spec.url_path] or float('nan'):.2f} s · "
+            idle, drawn = first[spec.url_path]
+            print(f"  {spec.url_path:<22} first visit → idle {idle:.2f} s, first chart drawn {drawn:.2f} s · "
                   f"widget → idle {summary(settle[spec.url_path])}{pause_text}", flush=True)
 
 

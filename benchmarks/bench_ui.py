@@ -281,7 +281,7 @@ def sessions_part(url: str, counts: list[int], seconds: float, limit: int) -> No
             server_cpu = (cpu_seconds(server) - cpu_before[0]) / elapsed
             browser_cpu = (cpu_seconds(processes_matching("chromium")) - cpu_before[1]) / elapsed
             memory = sum(resident_mb(pid) for pid in server)
-            rates = [(a - b) / (elapsed + 2.0) for a, b in zip(after, before)]
+            rates = [(a - b) / elapsed for a, b in zip(after, before)]  # counted over the probe's window
             rate_text = " · ".join(f"{r:,.0f}" for r in rates) or "—"
             print(f"  {n} playing: their steps/s {rate_text} · probe widget → idle {summary(settle)} · CPU cores used: "
                   f"server {server_cpu:.2f}, Chromium {browser_cpu:.2f} · server memory {memory:,.0f} MB "

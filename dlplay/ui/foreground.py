@@ -1,8 +1,8 @@
 """Interactions first: a background trainer steps aside while another session's script runs.
 
 Every session's script and every training thread share one process, and a tiny net's training is Python-bound: it
-holds the GIL about as much as it can. Left alone, one session playing the playground slowed a slider change on
-another session's page from under 1 s to 2.7 s. Each slice of background training therefore first waits (for a
+holds the GIL about as much as it can. Measured in one process (benchmarks/bench_ui.py, part contention), four
+training runs took a widget change on another page from 21 to 53 ms; with this rule, 33 ms. Each slice of background training therefore first waits (for a
 bounded time, see dlplay.training.pacing.give_way_to) while a script run of a session that is not playing is in
 progress. Playing sessions' own redraws do not count: they would make every trainer wait for every other one."""
 
@@ -28,8 +28,9 @@ def mark_live() -> None:
     if ctx is None:
         return
     now = time.monotonic()
-    for session in [s for s, t in _live_since.items() if now - t > LIVE_WINDOW]:
-        _live_since.pop(session, None)
+    for session, since in list(_live_since.items()):  # a copy: other sessions' redraws write here too
+        if now - since > LIVE_WINDOW:
+            _live_since.pop(session, None)
     _live_since[ctx.session_id] = now
 
 

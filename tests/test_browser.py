@@ -158,7 +158,11 @@ def test_play_trains_live_and_pause_stops_quickly(server_url, browser, name, url
 
         first = advances_within(20, 0)
         second = advances_within(15, first)
-        assert second > first > 0, f"Play did not keep training: step {first} then {second}"
+        if not second > first > 0:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-not-training.png"), full_page=True)
+            said = page.locator('[data-testid="stAlert"], [data-testid="stCaptionContainer"]').all_inner_texts()
+            pytest.fail(f"Play did not keep training: step {first} then {second}; the page said: {said[:12]}")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-playing.png"), full_page=True)
         page.get_by_role("button", name="⏸ Pause").first.click()

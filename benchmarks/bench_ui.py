@@ -76,6 +76,21 @@ def nudges(at) -> list:
     return changes
 
 
+def timed_nudges(at, before_each=lambda: None) -> list[float]:
+    """Seconds of the script run after each of nudges(at), one change at a time."""
+    times = []
+    for change in nudges(at):
+        before_each()
+        try:
+            change()
+        except Exception:  # noqa: BLE001,S112 - a widget that vanished after an earlier change
+            continue
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def server_side(paths: list[str]) -> dict[str, list[float]]:
     from streamlit.testing.v1 import AppTest
 
@@ -83,16 +98,7 @@ def server_side(paths: list[str]) -> dict[str, list[float]]:
     for path in paths:
         at = AppTest.from_file(str(ROOT / path), default_timeout=120).run()
         at.run()  # warm: imports, caches
-        times = []
-        for change in nudges(at):
-            try:
-                change()
-            except Exception:  # noqa: BLE001,S112 - a widget that vanished after an earlier change
-                continue
-            start = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - start)
-        results[path] = times
+        results[path] = times = timed_nudges(at)
         print(f"  {path:<36} full-script rerun {summary(times)}", flush=True)
     return results
 
@@ -116,17 +122,13 @@ def contention_part(path: str, counts: list[int], rounds: int = 3) -> None:
             for run in runs:
                 run.play()
             times, started, before = [], time.perf_counter(), [run.steps for run in runs]
+
+            def keep_playing(runs=runs) -> None:  # what each player's live redraw does
+                for run in runs:
+                    run.touch()
+
             for _ in range(rounds):
-                for change in nudges(at):
-                    for run in runs:
-                        run.touch()
-                    try:
-                        change()
-                    except Exception:  # noqa: BLE001,S112 - a widget that vanished after an earlier change
-                        continue
-                    start = time.perf_counter()
-                    at.run()
-                    times.append(time.perf_counter() - start)
+                times += timed_nudges(at, before_each=keep_playing)
             elapsed = time.perf_counter() - started
             rates = " · ".join(f"{(run.steps - b) / elapsed:,.0f}" for run, b in zip(runs, before)) or "—"
             for run in runs:

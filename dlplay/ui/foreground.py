@@ -1,10 +1,11 @@
 """Interactions first: a background trainer steps aside while another session's script runs.
 
 Every session's script and every training thread share one process, and a tiny net's training is Python-bound: it
-holds the GIL about as much as it can. Measured in one process (benchmarks/bench_ui.py, part contention), four
-training runs took a widget change on another page from 21 to 53 ms; with this rule, 33 ms. Each slice of background training therefore first waits (for a
-bounded time, see dlplay.training.pacing.give_way_to) while a script run of a session that is not playing is in
-progress. Playing sessions' own redraws do not count: they would make every trainer wait for every other one."""
+holds the GIL about as much as it can. So each slice of background training first waits (for a bounded time, see
+dlplay.training.pacing.give_way_to) while a script run of a session that is not playing is in progress. Playing
+sessions' own redraws do not count: they would make every trainer wait for every other one. Measured in one process
+(benchmarks/bench_ui.py, part contention): four training runs took a widget change on another page from 21 to 53 ms;
+with this rule, 33 ms."""
 
 from __future__ import annotations
 

@@ -16,8 +16,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 h1 { font-size: 3.1rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
-button p { font-size: 1.15rem !important; white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
-button div { overflow: visible !important; text-overflow: clip !important; white-space: normal !important; }
+button p { font-size: 1.15rem !important; }
+/* larger labels wrap instead of being cut off ("Step …") */
+button p, button div { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stTooltipIcon"], [data-testid="stTooltipHoverTarget"] svg { display: none !important; }
 /* charts as wide as the screen: rows of columns that hold a chart stack into full-width rows */
 div[data-testid="stHorizontalBlock"]:has(.stPlotlyChart) { flex-direction: column !important; }

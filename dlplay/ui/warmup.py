@@ -12,8 +12,8 @@ from dlplay.ui import foreground
 @functools.cache
 def warm_up() -> None:
     """Choose the torch thread policy (never changed per session afterwards), let interactions go before background
-    training, and import, in the background, what the
-    first training page would otherwise wait for: torch._dynamo is imported by the first optimizer built (≈1 s)."""
+    training, and import in the background what the first training page would otherwise wait for: torch._dynamo is
+    imported by the first optimizer built (≈1 s)."""
     configure_threads()
     foreground.install()  # background training steps aside while another session's script runs
     threading.Thread(target=_import_heavy_modules, name="dlplay-warm-up", daemon=True).start()

@@ -17,6 +17,10 @@ def bound(widget, label: str, *args, key: str, default, **kwargs):
     return widget(label, *args, key=key, bind="query-params", **initial(key, default), **kwargs)
 
 
-def fmt(v: float) -> str:
-    """0.001 → '0.001', 1e-4 → '0.0001' (AppTest may pass an option already formatted)."""
-    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+def number_format(pattern: str = "{:g}"):
+    """A format_func showing numeric options through `pattern`; an option already formatted passes through (AppTest
+    sets options as text)."""
+    return lambda v: pattern.format(v) if isinstance(v, (int, float)) else str(v)
+
+
+fmt = number_format()  # 0.001 → '0.001', 1e-4 → '0.0001'

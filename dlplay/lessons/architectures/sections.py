@@ -62,6 +62,7 @@ from dlplay.training.race import RunGroup
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import panel_run, training_panel
+from dlplay.ui.widgets import fmt, initial
 
 RACE_KEY, UNET_KEY = "arch_race", "arch_unet"
 JOB_KEY, RESULT_KEY = "arch_land_job", "arch_land_result"  # the landscape being computed, the latest finished one
@@ -72,21 +73,12 @@ UPSAMPLING_NAMES = {"bilinear": "bilinear + conv", "transposed": "transposed con
 SLOW_DEPTH = 44  # from this many layers a lockstep step of the race takes a second or more on a CPU
 
 
-def initial(key: str, default, argument: str = "value") -> dict:
-    """value=default for a widget, unless session state already holds its value (a preset wrote it)."""
-    return {} if key in st.session_state else {argument: default}
-
 
 def _layers_label(v: int) -> str:
     """8 → '8 layers', 0 → 'none' (AppTest may pass an option already formatted)."""
     if not isinstance(v, int):
         return str(v)
     return "none" if v == 0 else f"{v} layers"
-
-
-def _number(v: float) -> str:
-    """0.001 → '0.001' (AppTest may pass an option already formatted)."""
-    return f"{v:g}" if isinstance(v, int | float) else str(v)
 
 
 # ----- 1 · residual vs plain ----------------------------------------------------------------------------------------
@@ -130,7 +122,7 @@ def race_controls() -> RaceSetup:
     optimizer = c[1].selectbox("Optimizer", RACE_OPTIMIZERS, key="arch_opt", bind="query-params",
                                help="Momentum = SGD with momentum 0.9, as He et al. trained ResNets.")
     lr = c[2].select_slider("Learning rate (live)", RACE_LRS, key="arch_lr", bind="query-params",
-                            format_func=_number, **initial("arch_lr", d.lr))
+                            format_func=fmt, **initial("arch_lr", d.lr))
     depth, shallow = int(depth or layers(d.blocks_per_stage)), int(shallow or 0)
     if shallow and shallow >= depth:
         st.warning(f"The shallower pair ({shallow} layers) must have fewer layers than the main pair ({depth}): it is "
@@ -293,7 +285,7 @@ def unet_controls() -> SegSetup:
         upsampling = c[2].radio("Upsampling", UPSAMPLING, key="arch_u_up", bind="query-params", horizontal=True,
                                 format_func=lambda u: UPSAMPLING_NAMES.get(u, str(u)))
     lr = c[3].select_slider("Adam learning rate (live)", UNET_LRS, d.lr, key="arch_u_lr", bind="query-params",
-                            format_func=_number)
+                            format_func=fmt)
     return replace(d, task=task or d.task, size=int(size), noise=float(noise), depth=int(depth), base_width=int(width),
                    race=race or d.race, skips=bool(skips), upsampling=upsampling or d.upsampling, lr=float(lr or d.lr))
 

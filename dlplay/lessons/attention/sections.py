@@ -18,16 +18,12 @@ from dlplay.models.attention import POSITIONAL, causal_mask, sinusoidal_encoding
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing, training_panel
+from dlplay.ui.widgets import initial
 
 DEFAULT_SENTENCE = "the cat sat on the mat because it was tired"
 TEMPERATURES = [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0]
 LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2]
 PAD = "<pad>"
-
-
-def initial(key: str, default, argument: str = "value") -> dict:
-    """value=default for a widget, unless session state already holds its value (no double-default warning)."""
-    return {} if key in st.session_state else {argument: default}
 
 
 def offered(key: str, options: list, default):

@@ -37,6 +37,7 @@ SUGGESTED_LRS = {
 DEFAULT_OPTIMIZERS = ["SGD", "Momentum", "RMSProp", "Adam"]
 DEFAULT_SCHEDULES = ["StepLR", "CosineAnnealingLR", "OneCycleLR", "Warm-up + cosine"]
 
+
 def slug(name: str) -> str:
     """'Warm-up + cosine' → 'warm_up__cosine': a widget-key fragment."""
     return name.lower().replace(" ", "_").replace("+", "").replace("-", "_")

@@ -41,6 +41,7 @@ from dlplay.models.init import seeded_init_
 from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import training_panel
+from dlplay.ui.widgets import number_format
 from dlplay.viz.images import image_grid_figure
 
 PRETRAIN = PretrainConfig()  # the embedded backbone's pretraining (tests swap in a shorter one)
@@ -63,11 +64,6 @@ class Backbone:
 
 def _fmt(v: float, pattern: str = "{:.1%}") -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else pattern.format(v)
-
-
-def _number(pattern: str):
-    """format_func of a numeric option; an option already shown as text passes through (AppTest sets them that way)."""
-    return lambda option: option if isinstance(option, str) else pattern.format(option)
 
 
 def _label(labels: dict):
@@ -181,7 +177,7 @@ def transfer_section(seed: int, device: torch.device) -> None:
     c = st.columns(4)
     labels = c[0].select_slider("Labels per class", LABELS, 5, key="prac_labels", bind="query-params",
                                 help="Labelled target images per class: the whole training set of the target task.")
-    lr = c[1].select_slider("Learning rate (live)", LRS, 3e-3, key="prac_lr", bind="query-params", format_func=_number("{:g}"))
+    lr = c[1].select_slider("Learning rate (live)", LRS, 3e-3, key="prac_lr", bind="query-params", format_func=number_format("{:g}"))
     scale = c[2].select_slider("Fine-tuning: backbone lr ×", SCALES, 0.1, key="prac_scale", bind="query-params",
                                help="The fine-tuned backbone learns this much slower than its new head.")
     steps = c[3].select_slider("Steps", [100, 200, 300, 500, 1000], 300, key="prac_steps", bind="query-params")
@@ -251,7 +247,7 @@ def precision_section(seed: int, device: torch.device) -> None:
     choices = ("float16", "bfloat16") if device.type == "cuda" else ("bfloat16",)
     amp = c[3].selectbox("Low-precision format", choices, key="prac_amp_format", bind="query-params")
     lr = c[4].select_slider("Learning rate (live)", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, key="prac_amp_lr",
-                            bind="query-params", format_func=_number("{:g}"))
+                            bind="query-params", format_func=number_format("{:g}"))
     config = PrecisionConfig(model=model, width=width, batch_size=batch, lr=lr, amp=amp, seed=seed)
     signature = (model, width, batch, amp, seed, str(device))
     race = training_panel("prac_amp", signature, lambda: build_precision_race(config, device), _render_precision,
@@ -279,10 +275,10 @@ def scaling_section() -> None:
     """A gradient that vanishes in float16 and survives with the loss scale; then the census of a real model's gradients."""
     powers = list(range(-1, -9, -1))
     c = st.columns(3)
-    a = c[0].select_slider("Activation a", powers, -3, format_func=_number("1e{}"), key="prac_act", bind="query-params")
-    u = c[1].select_slider("Upstream gradient ∂L/∂y", powers, -5, format_func=_number("1e{}"), key="prac_up",
+    a = c[0].select_slider("Activation a", powers, -3, format_func=number_format("1e{}"), key="prac_act", bind="query-params")
+    u = c[1].select_slider("Upstream gradient ∂L/∂y", powers, -5, format_func=number_format("1e{}"), key="prac_up",
                            bind="query-params")
-    s = c[2].select_slider("Loss scale", list(range(0, 33, 2)), 16, format_func=_number("2^{}"), key="prac_loss_scale",
+    s = c[2].select_slider("Loss scale", list(range(0, 33, 2)), 16, format_func=number_format("2^{}"), key="prac_loss_scale",
                            bind="query-params", help="GradScaler starts at 2^16 = 65,536.")
     rows = nf.scaling_rows(10.0**a, 10.0**u, 2.0**s)
     st.dataframe(pd.DataFrame([{"run": r.label, "exact ∂L/∂w": f"{r.exact:.3g}", "w.grad after backward": f"{r.raw_grad:.4g}",

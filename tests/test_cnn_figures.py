@@ -116,7 +116,7 @@ def test_png_bytes_round_trip():
 
     from PIL import Image
 
-    from dlplay.lessons.cnn.figures_lab import png_bytes
+    from dlplay.viz.images import png_bytes
 
     image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(image)))), image)

@@ -1,22 +1,29 @@
-"""Grids of images with their labels (plotly specs), drawn as one PNG: light enough for live redraws."""
+"""Pictures as PNG, and grids of images with their labels (plotly specs) drawn as one PNG: light enough for live
+redraws."""
 
 from __future__ import annotations
 
 import base64
 import io
 
+import numpy as np
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from dlplay.viz.spec import Spec, figure, label
 
 
-def png_data_uri(rgb: torch.Tensor) -> str:
-    """A (H, W, 3) uint8 image as a data: URI holding a PNG."""
+def png_bytes(image: np.ndarray | torch.Tensor, compress_level: int = 1) -> bytes:
+    """A (H, W) grey or (H, W, 3) RGB uint8 picture as PNG bytes. Light compression: encoding is what a live redraw of
+    pictures costs most (zlib's default level took 5× longer, measured on the generative page)."""
     buffer = io.BytesIO()
-    Image.fromarray(rgb.numpy()).save(buffer, format="PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    Image.fromarray(np.asarray(image)).save(buffer, format="PNG", compress_level=compress_level)
+    return buffer.getvalue()
+
+
+def png_data_uri(image: np.ndarray | torch.Tensor) -> str:
+    """A (H, W) grey or (H, W, 3) RGB uint8 picture as a data: URI holding a PNG."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
 def image_grid_figure(images: torch.Tensor, labels: list[str] | None = None, ncols: int = 8, title: str = "",
@@ -37,6 +44,8 @@ def image_grid_figure(images: torch.Tensor, labels: list[str] | None = None, nco
     n, _, h, w = images.shape
     ncols = max(1, min(ncols, n))
     pad = max(2, h // 3) if labels is not None else 2  # room above each image for its label
+    from torchvision.utils import make_grid  # here: pages that only encode pictures need not import torchvision
+
     grid = make_grid(images.clamp(0, 1), nrow=ncols, padding=pad, pad_value=1.0)  # (3, H', W'): gray → 3 channels
     rgb = (grid * 255).round().byte().permute(1, 2, 0)  # (H', W', 3)
     annotations = []

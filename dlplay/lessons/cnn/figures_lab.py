@@ -3,7 +3,6 @@ specs for the confusion matrix, probabilities, heat maps and the shift test."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -77,15 +76,6 @@ def feature_grid_image(maps: np.ndarray, max_maps: int = 32, width: int = 360) -
     peak = maps.reshape(len(maps), -1).max(axis=1).clip(min=1e-12)[:, None, None]
     ncols = min(8, math.ceil(math.sqrt(2 * len(maps))))  # 8 maps → 4 × 2, 16 → 6 × 3, 32 → 8 × 4
     return enlarge(colorize(tile(maps / peak, ncols), VIRIDIS, 0.0, 1.0), width)
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    """A picture (H, W, 3) uint8 as PNG bytes: encoded once, a page can send it again without re-encoding."""
-    from PIL import Image  # Pillow comes with torchvision and streamlit
-
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def picture(x: np.ndarray, width: int = 280) -> np.ndarray:

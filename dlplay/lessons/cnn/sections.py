@@ -26,7 +26,6 @@ from dlplay.lessons.cnn.figures_lab import (
     feature_grid_image,
     heat_figure,
     picture,
-    png_bytes,
     probability_figure,
     shift_accuracy_figure,
 )
@@ -43,6 +42,7 @@ from dlplay.ui.charts import plot
 from dlplay.ui.code_panel import show_code
 from dlplay.ui.training_panel import is_playing, panel_run
 from dlplay.ui.widgets import initial
+from dlplay.viz.images import png_bytes
 from dlplay.viz.training import accuracy_figure, loss_figure
 
 UPLOAD = "Your upload"
